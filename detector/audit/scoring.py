@@ -1,0 +1,137 @@
+"""Scoring one chunk of seller messages: verdicts, clustering keys and signatures, then the chunk's files.
+
+Runs inside joblib/Dask workers; the Detector is loaded once per process and cached.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import regex
+import yaml
+
+from .masking import NUM_PERM, cluster_key_text, mask_pii_display, signature
+from .schema import Message
+
+KEY_CHARS = 240  # clustering-key text kept per message (masked) for cluster examples
+SHOW_CHARS = 600  # displayed (PII-masked) text kept per flagged message
+
+
+@lru_cache(maxsize=4)
+def _detector(options_json: str) -> Any:
+    import json
+
+    from detector import Detector
+
+    return Detector.load(**json.loads(options_json))
+
+
+def get_detector(options: dict[str, Any] | None = None) -> Any:
+    import json
+
+    return _detector(json.dumps(options or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=1)
+def _promo_regex() -> regex.Pattern[str]:
+    data = yaml.safe_load((Path(__file__).with_name("promo_cues.yaml")).read_text(encoding="utf-8"))
+    return regex.compile("|".join(f"(?:{c['pattern']})" for c in data["cues"]), regex.I)
+
+
+def is_promotional(key_text: str) -> bool:
+    return _promo_regex().search(key_text) is not None
+
+
+def _verdicts(det: Any, texts: list[str], contexts: list[dict[str, Any]]) -> list[Any | str]:
+    """Verdicts, or a reject reason for a text the detector refuses (isolated by falling back to check)."""
+    try:
+        return list(det.check_many(texts, contexts))
+    except ValueError:
+        out: list[Any | str] = []
+        for t, c in zip(texts, contexts, strict=True):
+            try:
+                out.append(det.check(t, c))
+            except ValueError as e:
+                out.append(f"detector refused the text: {str(e)[:120]}")
+        return out
+
+
+def verdict_record(v: Any) -> dict[str, Any]:
+    return {
+        "decision": v.decision,
+        "language": v.language,
+        "labels": [lr.model_dump(mode="json") for lr in v.labels],
+    }
+
+
+def score_messages(
+    msgs: list[Message], contexts: list[dict[str, Any]], detector_options: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], np.ndarray, list[dict[str, Any]]]:
+    """Score seller messages -> (records, signatures aligned with records, rejects)."""
+    det = get_detector(detector_options)
+    verdicts = _verdicts(det, [m.text for m in msgs], contexts) if msgs else []
+    records: list[dict[str, Any]] = []
+    sigs: list[np.ndarray] = []
+    rejects: list[dict[str, Any]] = []
+    for m, v in zip(msgs, verdicts, strict=True):
+        if isinstance(v, str):
+            rejects.append({"source": m.source, "line": m.line, "message_id": m.message_id, "reason": v})
+            continue
+        key = cluster_key_text(m.text)
+        rec: dict[str, Any] = {
+            "m": m.message_id,
+            "s": m.seller_id,
+            "c": m.customer_id,
+            "v": m.conversation_id,
+            "t": m.sent_at,
+            "src": m.source,
+            "ln": m.line,
+            "lang": v.language,
+            "d": v.decision,
+            "k": key[:KEY_CHARS],
+            "p": is_promotional(key),
+        }
+        if v.labels:
+            rec["labels"] = [lr.model_dump(mode="json") for lr in v.labels]
+            spans = [
+                (e.start, e.end)
+                for lr in v.labels
+                for e in lr.evidence
+                if e.masked and e.start is not None and e.end is not None
+            ]
+            rec["x"] = mask_pii_display(m.text, spans)[:SHOW_CHARS]
+        records.append(rec)
+        sigs.append(signature(key))
+    arr = np.vstack(sigs) if sigs else np.zeros((0, NUM_PERM), dtype=np.uint32)
+    return records, arr, rejects
+
+
+def process_chunk(
+    chunk_id: int,
+    workdir: str,
+    msgs: list[Message],
+    contexts: list[dict[str, Any]],
+    rejects: list[dict[str, Any]],
+    counts: dict[str, int],
+    detector_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Worker entry point: score, write the chunk's files atomically, return its stats."""
+    from .checkpoint import WorkDir
+
+    t0 = time.perf_counter()
+    records, sigs, refused = score_messages(msgs, contexts, detector_options)
+    all_rejects = rejects + refused
+    stats = {
+        "chunk": chunk_id,
+        "rows": counts["rows"],
+        "scored": len(records),
+        "skipped": counts["skipped"],
+        "rejected": len(all_rejects),
+        "seconds": round(time.perf_counter() - t0, 4),
+    }
+    WorkDir(workdir).write_chunk(chunk_id, records, sigs, all_rejects, stats)
+    return stats

@@ -1,0 +1,229 @@
+"""`Detector`: the public entry point. Normalise, find personal data, run the rules and the model, fuse."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from detector import __version__
+from detector.labels import LABELS, POLICY_RULE
+from detector.langid import LanguageGuesser
+from detector.lexicon import Lexicon, load_lexicon
+from detector.normalize import Normalized, normalize, normalize_text
+from detector.pii import PiiItem, find_pii, is_pasted_list, mask
+from detector.policy import Policy, load_policy, stricter
+from detector.rules import RuleEngine, RuleHit, Span, dedupe
+from detector.verdict import Context, Evidence, LabelResult, Verdict
+
+DEFAULT_MAX_CHARS = 200_000
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """Everything the rules produced for one message, kept for the model and the verdict."""
+
+    norm: Normalized
+    language: str
+    pii: list[PiiItem]
+    hits: list[RuleHit]
+    cues: set[str]
+
+
+def _as_context(context: Context | dict | None) -> Context | None:
+    if context is None or isinstance(context, Context):
+        return context
+    if isinstance(context, dict):
+        return Context.model_validate(context)
+    raise ValueError(f"context must be a dict or Context, not {type(context).__name__}")
+
+
+def default_models_dir() -> Path:
+    return Path(os.environ.get("OUTREACH_GUARD_MODELS_DIR", Path(__file__).resolve().parents[1] / "models"))
+
+
+class Detector:
+    """Checks seller messages against the customer-data policy.
+
+    `Detector.load()` gives the shipped rules plus the newest shipped model; `check`/`check_many` return a
+    `Verdict` with a decision, the labels that fired, their scores and evidence spans into the original text.
+    """
+
+    def __init__(self, lexicon: Lexicon, policy: Policy, model: Any | None = None, *, mask_pii: bool = True,
+                 max_chars: int = DEFAULT_MAX_CHARS) -> None:
+        self.lexicon = lexicon
+        self.engine = RuleEngine(lexicon)
+        self.policy = policy
+        self.model = model
+        self.mask_pii = mask_pii
+        self.max_chars = max_chars
+        self._langid = LanguageGuesser(lexicon.detect_words())
+        self.version = f"{__version__}+{model.version}" if model is not None else f"{__version__}+rules"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, use_model: bool = True, mask_pii: bool = True,
+             config: str | Path | dict | None = None, rules_dirs: Sequence[str | Path] = (),
+             max_chars: int = DEFAULT_MAX_CHARS) -> Detector:
+        """Load the shipped rules, and a model: `path` (a model folder), else the newest in `models/`."""
+        lexicon = load_lexicon(rules_dirs)
+        model = None
+        if use_model:
+            from detector.model_store import load_model, newest_model_dir
+
+            model_dir = Path(path) if path is not None else newest_model_dir(default_models_dir())
+            if model_dir is not None:
+                model = load_model(model_dir)
+            elif path is not None:
+                raise FileNotFoundError(f"no model at {path}")
+        policy = Policy(load_policy(config), model.thresholds if model is not None else None)
+        return cls(lexicon, policy, model, mask_pii=mask_pii, max_chars=max_chars)
+
+    @property
+    def model_card(self) -> dict | None:
+        return self.model.card if self.model is not None else None
+
+    def rules_summary(self) -> list[dict]:
+        return [
+            {"id": r.id, "label": r.label, "weight": r.weight, "description": r.description,
+             "policy_rule": POLICY_RULE[r.label]}
+            for r in self.lexicon.rules
+        ]
+
+    # -- public checks ------------------------------------------------------------------------------------
+    def check(self, text: str, context: Context | dict | None = None, *, lang: str | None = None,
+              mask_pii: bool | None = None) -> Verdict:
+        return self.check_many([text], [context], langs=[lang], mask_pii=mask_pii)[0]
+
+    def check_many(self, texts: Sequence[str], contexts: Sequence[Context | dict | None] | None = None, *,
+                   langs: Sequence[str | None] | None = None, mask_pii: bool | None = None) -> list[Verdict]:
+        """Batched `check`: the rules run per message, the model scores the batch at once."""
+        if isinstance(texts, str):
+            raise ValueError("check_many takes a sequence of texts, not one str")
+        n = len(texts)
+        contexts = list(contexts) if contexts is not None else [None] * n
+        langs = list(langs) if langs is not None else [None] * n
+        if len(contexts) != n or len(langs) != n:
+            raise ValueError("texts, contexts and langs must have the same length")
+        do_mask = self.mask_pii if mask_pii is None else mask_pii
+        prepared = [self._prepare(t, _as_context(c), lg) for t, c, lg in zip(texts, contexts, langs, strict=True)]
+        probs = None
+        if self.model is not None and self.policy.model_enabled and prepared:
+            probs = self.model.predict_proba([p.norm.text for p in prepared], [p.cues for p in prepared])
+        return [self._verdict(p, None if probs is None else probs[i], do_mask) for i, p in enumerate(prepared)]
+
+    def features(self, texts: Sequence[str]) -> tuple[list[str], list[set[str]]]:
+        """Normalised texts and rule cue sets: what the classifier is trained on."""
+        prepared = [self._prepare(t, None, None) for t in texts]
+        return [p.norm.text for p in prepared], [p.cues for p in prepared]
+
+    def check_campaign(self, campaign: Any, *, mask_pii: bool | None = None) -> Verdict:
+        from detector.campaign import check_campaign
+
+        return check_campaign(self, campaign, mask_pii=mask_pii)
+
+    # -- internals ----------------------------------------------------------------------------------------
+    def _validate(self, text: Any) -> str:
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a str, not {type(text).__name__}")
+        if len(text) > self.max_chars:
+            raise ValueError(f"text too long: {len(text)} characters (limit {self.max_chars})")
+        return text
+
+    def _prepare(self, text: str, context: Context | None, lang: str | None) -> _Prepared:
+        norm = normalize(self._validate(text))
+        language = lang or self._langid.guess(text, norm.text)
+        recipient = context.recipient if context is not None else None
+        pii = find_pii(norm.text, language, recipient, normalize_text)
+        builtin = self._pii_cues(norm.text, pii, recipient is not None)
+        hits = dedupe(self.engine.match(norm.text, builtin))
+        cues = {h.rule.id for h in hits} | set(builtin)
+        return _Prepared(norm, language, pii, hits, cues)
+
+    @staticmethod
+    def _pii_cues(text: str, pii: list[PiiItem], has_recipient: bool) -> dict[str, list[Span]]:
+        cues: dict[str, list[Span]] = {}
+        others = [i for i in pii if not i.is_recipient]
+        for item in others:
+            cues.setdefault(item.kind, []).append(Span(item.kind, item.start, item.end))
+            if has_recipient and item.kind in ("email", "address", "national_id"):
+                cues.setdefault("foreign_pii", []).append(Span("foreign_pii", item.start, item.end))
+        distinct = {(i.kind, i.value) for i in others}
+        # two or more people's details, or a pasted list; the seller's own numbers are told apart by the
+        # rules (none_of: first_person_contact, contact_verb)
+        if len(distinct) >= 2 or (others and is_pasted_list(text)):
+            start = min(i.start for i in others)
+            end = max(i.end for i in others)
+            cues["multi_pii"] = [Span("multi_pii", start, end)]
+        return cues
+
+    def _evidence(self, p: _Prepared, hit: RuleHit, do_mask: bool) -> list[Evidence]:
+        spans = [(hit.start, hit.end)]
+        if any(part.name in ("multi_pii", "foreign_pii", "national_id") for part in hit.parts):
+            spans = [(i.start, i.end) for i in p.pii if not i.is_recipient and hit.start <= i.start < hit.end]
+            spans = spans or [(hit.start, hit.end)]
+        out = []
+        for s, e in spans:
+            os_, oe, text, masked = self._span_text(p, s, e, do_mask)
+            out.append(Evidence(start=os_, end=oe, text=text, rule_id=hit.rule.id, weight=hit.rule.weight,
+                                masked=masked, negated=hit.negated_by is not None))
+        return out
+
+    @staticmethod
+    def _span_text(p: _Prepared, s: int, e: int, do_mask: bool) -> tuple[int, int, str, bool]:
+        """Original offsets and text of a normalised span, with the personal data inside it masked."""
+        os_, oe = p.norm.span(s, e)
+        raw = p.norm.original[os_:oe]
+        personal = [i for i in p.pii if i.start < e and i.end > s] if do_mask else []
+        if not personal:
+            return os_, oe, raw, False
+        pieces, last = [], os_
+        for item in personal:
+            ps, pe = p.norm.span(max(item.start, s), min(item.end, e))
+            if ps < last:
+                continue
+            pieces.append(p.norm.original[last:ps])
+            pieces.append(mask(p.norm.original[ps:pe], item.kind))
+            last = pe
+        pieces.append(p.norm.original[last:oe])
+        return os_, oe, "".join(pieces), True
+
+    def _verdict(self, p: _Prepared, probs: Any, do_mask: bool) -> Verdict:
+        by_label: dict[str, list[RuleHit]] = {}
+        for hit in p.hits:
+            by_label.setdefault(hit.rule.label, []).append(hit)
+        results: list[LabelResult] = []
+        overall = "allow"
+        for j, label in enumerate(LABELS):
+            hits = by_label.get(label, [])
+            best: dict[str, tuple[float, bool]] = {}
+            for h in hits:
+                neg = h.negated_by is not None
+                prev = best.get(h.rule.id)
+                if prev is None or (prev[1] and not neg) or (prev[1] == neg and h.rule.weight > prev[0]):
+                    best[h.rule.id] = (h.rule.weight, neg)
+            rule_score, all_negated = self.policy.rule_score(list(best.values()))
+            model_score = float(probs[j]) if probs is not None else None
+            d = self.policy.decide(label, rule_score, all_negated, model_score)
+            if d.decision == "allow":
+                continue
+            evidence = [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)]
+            if model_score is not None and d.model_score is not None and d.model_score >= self.policy.model_review[label]:
+                evidence += self._model_evidence(p, label, do_mask)
+            results.append(LabelResult(label=label, score=min(1.0, d.score), decision=d.decision,
+                                       policy_rule=POLICY_RULE[label], rule_score=d.rule_score,
+                                       model_score=d.model_score, evidence=evidence))
+            overall = stricter(overall, d.decision)
+        return Verdict(decision=overall, labels=results, language=p.language, detector_version=self.version)
+
+    def _model_evidence(self, p: _Prepared, label: str, do_mask: bool) -> list[Evidence]:
+        out = []
+        for gram, weight, s, e in self.model.explain(p.norm.text, label, self.policy.explain_top_k):
+            if s is None:
+                out.append(Evidence(text=gram, model=self.model.version, weight=round(weight, 4)))
+                continue
+            os_, oe, text, masked = self._span_text(p, s, e, do_mask)
+            out.append(Evidence(start=os_, end=oe, text=text, model=self.model.version, weight=round(weight, 4),
+                                masked=masked))
+        return out

@@ -1,0 +1,53 @@
+"""Cheap language identification for the eight covered languages (script first, then function words)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import regex
+import yaml
+
+_THAI = regex.compile(r"[\u0e00-\u0e7f]")
+_HAN = regex.compile(r"[\u3400-\u9fff]")
+_WORD = regex.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    with resources.files("detector.lexicons").joinpath("langid.yaml").open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    data["simp"] = set(data["simplified_only"]) - set(data["traditional_only"])
+    data["trad"] = set(data["traditional_only"]) - set(data["simplified_only"])
+    data["vi"] = set(data["vietnamese_letters"])
+    return data
+
+
+class LanguageGuesser:
+    def __init__(self, detect_words: dict[str, list[str]]) -> None:
+        self._words: dict[str, set[str]] = {lang: {w.lower() for w in ws} for lang, ws in detect_words.items()}
+
+    def guess(self, original: str, normalized: str) -> str:
+        data = _data()
+        thai = len(_THAI.findall(normalized))
+        han_chars = _HAN.findall(normalized)
+        latin_words = _WORD.findall(normalized)
+        if thai and thai >= len(han_chars) and thai * 2 >= len(latin_words):
+            return "th"
+        if han_chars and len(han_chars) * 2 >= len(latin_words):
+            simp = sum(c in data["simp"] for c in han_chars)
+            trad = sum(c in data["trad"] for c in han_chars)
+            return "zh-Hant" if trad > simp else "zh-Hans"
+        low = original.lower()
+        if sum(c in data["vi"] for c in low) >= 2:
+            return "vi"
+        scores = {lang: sum(w in words for w in latin_words) for lang, words in self._words.items()}
+        if scores:
+            best = max(scores, key=lambda k: (scores[k], k == data["default"]))
+            if scores[best] > 0:
+                return best
+        if thai:
+            return "th"
+        if han_chars:
+            return "zh-Hans"
+        return data["default"]

@@ -1,0 +1,350 @@
+"""Canonicalise a message against evasion, keeping a map back to the original offsets.
+
+Stages (each one only pays when it has something to change):
+1. NFKC (full-width, circled digits, ligatures, math letters), per character so offsets survive.
+2. A 1:1 translation table: lower-casing, homoglyphs (Cyrillic/Greek/small caps), Latin diacritics stripped
+   (Latin runs only: Thai and Chinese pass untouched), Thai and dingbat digits to ASCII.
+3. Regex rewrites with offset tracking: invisible/joiner/bidi/combining marks removed, keycap emoji digits,
+   "dot"/"titik"/"chấm"/"点" and "slash" written out inside links, spaced or dotted letters re-joined,
+   dictionary-guided leetspeak, runs of digit words turned into digits, whitespace collapsed.
+The whole pipeline is repeated until it reaches a fixed point, so `normalize` is idempotent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import regex
+import yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Normalised text plus, for each of its characters, the original span it came from."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...] | None  # None means identity (nothing moved)
+    ends: tuple[int, ...] | None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalised text back to the original text."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    translate: dict[int, str]
+    keywords: frozenset[str]
+    leet: dict[str, str]
+    digit_words: dict[str, str]
+    dot_words: tuple[str, ...]
+    slash_words: tuple[str, ...]
+    tlds: tuple[str, ...]
+
+
+def _data() -> dict:
+    with resources.files("detector.lexicons").joinpath("normalize.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _strip_latin_diacritics(ch: str) -> str | None:
+    """'ệ' -> 'e', 'đ' -> 'd' for Latin letters only; None when nothing to fold."""
+    name = unicodedata.name(ch, "")
+    if "LATIN" not in name:
+        return None
+    base = unicodedata.normalize("NFD", ch)[0]
+    if base != ch and base.isascii():
+        return base
+    return None
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    data = _data()
+    table: dict[int, str] = {}
+    # Latin letters with diacritics (Latin-1 Supplement .. Latin Extended Additional), lower-cased and folded.
+    for cp in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(cp)
+        low = ch.lower()
+        if len(low) != 1:
+            continue
+        folded = _strip_latin_diacritics(low)
+        if folded:
+            table[cp] = folded
+    for src, dst in data["extra_folds"].items():
+        table[ord(src)] = dst
+    for group in data["homoglyphs"].values():
+        for dst, srcs in group.items():
+            for src in srcs:
+                table[ord(src)] = dst
+    for digit, srcs in data["digits"].items():
+        for src in srcs:
+            table[ord(src)] = str(digit)
+    # Lower-casing that keeps length (ASCII and beyond) for everything not mapped above.
+    for cp in range(0x41, 0x5B):
+        table.setdefault(cp, chr(cp + 32))
+    for cp in range(0x80, 0x2000):
+        ch = chr(cp)
+        if cp in table:
+            continue
+        low = ch.lower()
+        if low != ch and len(low) == 1:
+            table[cp] = low
+    digit_words: dict[str, str] = {}
+    for words in data["digit_words"].values():
+        for digit, forms in words.items():
+            for form in forms:
+                digit_words[_fold_word(form, table)] = str(digit)
+    return _Tables(
+        translate=table,
+        keywords=frozenset(data["leet_keywords"]),
+        leet=dict(data["leet"]),
+        digit_words=digit_words,
+        dot_words=tuple(data["dot_words"]),
+        slash_words=tuple(data["slash_words"]),
+        tlds=tuple(data["tlds"]),
+    )
+
+
+def _fold_word(word: str, table: dict[int, str]) -> str:
+    return unicodedata.normalize("NFKC", word).translate(table)
+
+
+# Characters that carry no visible content: zero-width, joiners, bidi controls, variation selectors,
+# soft hyphen, combining marks over Latin (zalgo), tag characters, NUL and other C0/C1 controls but \t \n.
+_INVISIBLE = regex.compile(
+    r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+    r"\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20df\u20e1\u20e4-\u20f0\ufe20-\ufe2f"
+    r"\U000e0000-\U000e007f\U000e0100-\U000e01ef\ud800-\udfff]+"
+)
+_KEYCAP = regex.compile(r"([0-9#*])\u20e3")
+_SPACES = regex.compile(r"[^\S\n]{2,}|[^\S\n ]|\n{2,}|\n[^\S\n]+|[^\S\n]+\n")
+# Single letters separated by one separator: "w h a t s a p p", "w.h.a.t.s", "l-i-n-e", "W.A".
+_SPACED = regex.compile(r"(?<![\p{L}\p{N}])(?:\p{Latin}[ .\-_*·•|/]{1,2}){2,}\p{Latin}(?![\p{L}\p{N}])")
+_DOTTED_PAIR = regex.compile(r"(?<![\p{L}\p{N}.])\p{Latin}\.\p{Latin}\.?(?![\p{L}\p{N}])")
+# Words mixing letters with leet symbols/digits: "wh@ts4pp", "l1ne", "te1egram", "wh4t$app".
+_LEET_TOKEN = regex.compile(r"(?<![\p{L}\p{N}])[a-z0-9@$!|+]*[0-9@$!|+][a-z0-9@$!|+]*(?![\p{L}\p{N}])")
+
+
+class _Builder:
+    """Text plus per-character original spans; each rewrite composes the maps."""
+
+    __slots__ = ("text", "starts", "ends")
+
+    def __init__(self, text: str, starts: list[int] | None, ends: list[int] | None) -> None:
+        self.text = text
+        self.starts = starts
+        self.ends = ends
+
+    def sub(self, pattern: regex.Pattern, repl: Callable[[regex.Match], str | None]) -> None:
+        text = self.text
+        pieces: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        last = 0
+        changed = False
+        starts = self.starts
+        ends = self.ends
+        for m in pattern.finditer(text):
+            out = repl(m)
+            if out is None or out == m.group(0):
+                continue
+            if not changed:
+                changed = True
+                if starts is None:
+                    starts = list(range(len(text)))
+                    ends = list(range(1, len(text) + 1))
+            s, e = m.span()
+            pieces.append(text[last:s])
+            new_starts.extend(starts[last:s])
+            new_ends.extend(ends[last:s])
+            pieces.append(out)
+            if out:
+                o_start = starts[s] if s < e else (starts[s] if s < len(starts) else ends[-1])
+                o_end = ends[e - 1] if e > s else o_start
+                new_starts.extend([o_start] * len(out))
+                new_ends.extend([o_end] * len(out))
+            last = e
+        if not changed:
+            return
+        pieces.append(text[last:])
+        new_starts.extend(starts[last:])
+        new_ends.extend(ends[last:])
+        self.text = "".join(pieces)
+        self.starts = new_starts
+        self.ends = new_ends
+
+
+def _nfkc(b: _Builder) -> None:
+    text = b.text
+    if unicodedata.is_normalized("NFKC", text):
+        return
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    src_starts = b.starts if b.starts is not None else range(len(text))
+    src_ends = b.ends if b.ends is not None else range(1, len(text) + 1)
+    for i, ch in enumerate(text):
+        out = unicodedata.normalize("NFKC", ch) if ord(ch) > 0x7F else ch
+        pieces.append(out)
+        starts.extend([src_starts[i]] * len(out))
+        ends.extend([src_ends[i]] * len(out))
+    b.text = "".join(pieces)
+    b.starts = starts
+    b.ends = ends
+
+
+def _rewrites(b: _Builder, t: _Tables) -> None:
+    """Regex rewrites that may change length; each is guarded by a cheap test."""
+    text = b.text
+    if not text.isascii():
+        if "\u20e3" in text:
+            b.sub(_KEYCAP, lambda m: m.group(1))
+        b.sub(_INVISIBLE, lambda m: "")
+    elif _has_controls(text):
+        b.sub(_INVISIBLE, lambda m: "")
+    b.sub(_dot_words_re(t), lambda m: ".")
+    b.sub(_slash_words_re(t), lambda m: "/")
+    b.sub(_SPACED, lambda m: _join_letters(m.group(0)))
+    b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
+    if any(c in b.text for c in "0123456789@$!|+"):
+        b.sub(_LEET_TOKEN, lambda m: _unleet(m.group(0), t))
+    b.sub(_digit_words_re(t), lambda m: _digits_from_words(m.group(0), t))
+    b.sub(_SPACES, lambda m: "\n" if "\n" in m.group(0) else " ")
+
+
+def _has_controls(text: str) -> bool:
+    return any(c < " " and c not in "\t\n" for c in text) or "\x7f" in text
+
+
+def _join_letters(s: str) -> str:
+    return "".join(c for c in s if c.isalpha())
+
+
+def _unleet(token: str, t: _Tables) -> str | None:
+    """Fold a leet token only when it spells a known keyword ("l1ne" -> "line", not "c0d" -> "cod")."""
+    core = token.rstrip("!+")
+    tail = token[len(core):]
+    if not any(c.isalpha() for c in core):
+        return None
+    options: list[str] = [""]
+    for c in core:
+        subs = t.leet.get(c, c)
+        options = [o + s for o in options for s in subs][:16]
+    for folded in options:
+        if folded in t.keywords:
+            return folded + tail
+    return None
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _dot_words_re_cached(words: tuple[str, ...], tlds: tuple[str, ...]) -> regex.Pattern:
+    # "shop88 dot com", "wa (titik) me", "t 点 me": only when a domain-like word follows.
+    alts, tld = _alternation(words), _alternation(tlds)
+    return regex.compile(
+        rf"(?<=[\p{{Latin}}\p{{N}}])[ \t]*[(\[{{]?[ \t]*(?:{alts})[ \t]*[)\]}}]?[ \t]*"
+        rf"(?=(?:{tld})(?![\p{{L}}])|[\p{{Latin}}\p{{N}}]+[ \t]*[(\[{{]?[ \t]*(?:{alts}))"
+    )
+
+
+@lru_cache(maxsize=1)
+def _slash_words_re_cached(words: tuple[str, ...], tlds: tuple[str, ...]) -> regex.Pattern:
+    # "wa.me slash 60123": only right after a domain.
+    alts, tld = _alternation(words), _alternation(tlds)
+    return regex.compile(
+        rf"(?<=\.(?:{tld}))[ \t]*[(\[{{]?[ \t]*(?:{alts})[ \t]*[)\]}}]?[ \t]*(?=[\p{{Latin}}\p{{N}}+~])"
+    )
+
+
+def _dot_words_re(t: _Tables) -> regex.Pattern:
+    return _dot_words_re_cached(t.dot_words, t.tlds)
+
+
+def _slash_words_re(t: _Tables) -> regex.Pattern:
+    return _slash_words_re_cached(t.slash_words, t.tlds)
+
+
+@lru_cache(maxsize=1)
+def _digit_words_re_cached(words: tuple[str, ...]) -> regex.Pattern:
+    latin = [w for w in words if w.isascii()]
+    other = [w for w in words if not w.isascii()]
+    lat = "|".join(regex.escape(w) for w in sorted(latin, key=len, reverse=True))
+    oth = "|".join(regex.escape(w) for w in sorted(other, key=len, reverse=True))
+    word = rf"(?:(?<![\p{{L}}])(?:{lat})(?![\p{{L}}])|{oth}|[0-9])"
+    sep = r"[ \t,\-.]{0,2}"
+    # Three or more digit words in a row (mixed with digits is fine): "kosong satu dua", "零一二三".
+    return regex.compile(rf"{word}(?:{sep}{word}){{2,}}")
+
+
+def _digit_words_re(t: _Tables) -> regex.Pattern:
+    return _digit_words_re_cached(tuple(sorted(t.digit_words)))
+
+
+def _digits_from_words(s: str, t: _Tables) -> str | None:
+    out = []
+    pattern = _digit_token_re(t)
+    for m in pattern.finditer(s):
+        w = m.group(0)
+        out.append(w if w.isdigit() else t.digit_words[w])
+    joined = "".join(out)
+    if sum(1 for m in pattern.finditer(s) if not m.group(0).isdigit()) < 2:
+        return None  # mostly digits already: leave number formatting alone
+    return joined
+
+
+@lru_cache(maxsize=1)
+def _digit_token_re_cached(words: tuple[str, ...]) -> regex.Pattern:
+    alts = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+    return regex.compile(rf"{alts}|[0-9]")
+
+
+def _digit_token_re(t: _Tables) -> regex.Pattern:
+    return _digit_token_re_cached(tuple(sorted(t.digit_words)))
+
+
+def _once(b: _Builder, t: _Tables) -> None:
+    _nfkc(b)
+    b.text = b.text.translate(t.translate)  # 1:1, offsets unchanged
+    _rewrites(b, t)
+
+
+def normalize(text: str) -> Normalized:
+    """Return the canonical form of `text` with an offset map back into it.
+
+    Raises TypeError for non-str input. Never raises on any str (lone surrogates and NUL included).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    t = _tables()
+    b = _Builder(text, None, None)
+    for _ in range(4):
+        before = b.text
+        _once(b, t)
+        if b.text == before:
+            break
+    return Normalized(
+        original=text,
+        text=b.text,
+        starts=tuple(b.starts) if b.starts is not None else None,
+        ends=tuple(b.ends) if b.ends is not None else None,
+    )
+
+
+def normalize_text(text: str) -> str:
+    """Only the canonical text (used for lexicon phrases and model features)."""
+    return normalize(text).text

@@ -1,0 +1,207 @@
+"""Personal-data recognisers: phone numbers (phonenumbers), e-mails, street addresses, MY/SG national ids.
+
+They run on the normalised text (digit words already turned into digits) and report spans in it. The
+recipient's own details (from the request context) are told apart from other people's: only the latter can
+make a message a leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+import phonenumbers
+import regex
+import yaml
+
+from detector.verdict import Recipient
+
+PiiKind = str  # "phone" | "email" | "national_id" | "address"
+
+
+@dataclass(frozen=True, slots=True)
+class PiiItem:
+    kind: PiiKind
+    start: int  # offsets in the normalised text
+    end: int
+    value: str  # canonical value (E.164 phone, lower-case e-mail, digits of an id)
+    is_recipient: bool = False
+
+
+# Cheap pre-test: phonenumbers costs ~0.3 ms a call, so only digit runs that could be numbers reach it.
+_PHONE_CANDIDATE = regex.compile(r"(?<![\w/=.])\+?\(?\d[\d \-().]{6,18}\d(?![\w/])")
+_EMAIL = regex.compile(r"(?<![\w.+-])[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}(?![\w])")
+_MYKAD = regex.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})-?(\d{2})-?(\d{4})(?!\d)")
+_NRIC = regex.compile(r"(?<![a-z0-9])([stfgm])(\d{7})([a-z])(?![a-z0-9])")
+
+# Place-of-birth codes valid on a MyKad (states and foreign-born codes).
+_MYKAD_PB = {f"{n:02d}" for n in [*range(1, 17), *range(21, 60), *range(60, 69), 71, 72, *range(74, 80),
+                                 *range(82, 94), 98, 99]}
+_NRIC_WEIGHTS = (2, 7, 6, 5, 4, 3, 2)
+_NRIC_ST = "jzihgfedcba"
+_NRIC_FG = "xwutrqpnmlk"
+_NRIC_M = "kltjnxwutrq"
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    with resources.files("detector.lexicons").joinpath("pii.yaml").open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    data["address_res"] = {k: regex.compile(v, regex.MULTILINE) for k, v in data["addresses"].items()}
+    data["list_line_re"] = regex.compile(data["list_line"], regex.MULTILINE)
+    return data
+
+
+def _regions(language: str | None) -> list[str]:
+    data = _data()
+    first = data["phone_regions"]["by_language"].get(language or "", [])
+    return first + [r for r in data["phone_regions"]["default"] if r not in first]
+
+
+def find_phones(text: str, language: str | None = None) -> list[PiiItem]:
+    if sum(c.isdigit() for c in text) < 7:
+        return []
+    out: list[PiiItem] = []
+    regions = _regions(language)
+    for m in _PHONE_CANDIDATE.finditer(text):
+        raw = m.group(0).strip(" -.(")
+        start = m.start() + m.group(0).index(raw[0])
+        digits = sum(c.isdigit() for c in raw)
+        if digits < 8 or digits > 15:
+            continue
+        for region in [None] if raw.startswith("+") else regions:
+            try:
+                num = phonenumbers.parse(raw, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(num):
+                e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+                out.append(PiiItem("phone", start, start + len(raw), e164))
+                break
+    return out
+
+
+def find_emails(text: str) -> list[PiiItem]:
+    if "@" not in text:
+        return []
+    return [PiiItem("email", m.start(), m.end(), m.group(0)) for m in _EMAIL.finditer(text)]
+
+
+def _valid_mykad(m: regex.Match) -> bool:
+    yy, mm, dd, pb = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+    if pb not in _MYKAD_PB:
+        return False
+    for century in (1900, 2000):
+        try:
+            date(century + yy, mm, dd)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _valid_nric(prefix: str, digits: str, check: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(digits, _NRIC_WEIGHTS, strict=True))
+    if prefix in "tg":
+        total += 4
+    elif prefix == "m":
+        total += 3
+    table = {"s": _NRIC_ST, "t": _NRIC_ST, "f": _NRIC_FG, "g": _NRIC_FG, "m": _NRIC_M}[prefix]
+    return table[total % 11] == check
+
+
+def find_national_ids(text: str) -> list[PiiItem]:
+    out: list[PiiItem] = []
+    if sum(c.isdigit() for c in text) >= 7:
+        for m in _NRIC.finditer(text):
+            if _valid_nric(m.group(1), m.group(2), m.group(3)):
+                out.append(PiiItem("national_id", m.start(), m.end(), m.group(0)))
+        if sum(c.isdigit() for c in text) >= 12:
+            for m in _MYKAD.finditer(text):
+                if _valid_mykad(m) and ("-" in m.group(0) or not _inside_phone(m, text)):
+                    out.append(PiiItem("national_id", m.start(), m.end(), "".join(m.groups())))
+    return out
+
+
+def _inside_phone(m: regex.Match, text: str) -> bool:
+    return text[max(0, m.start() - 1) : m.start()] == "+"
+
+
+def find_addresses(text: str) -> list[PiiItem]:
+    if not any(c.isdigit() for c in text):
+        return []
+    out: list[PiiItem] = []
+    for rx in _data()["address_res"].values():
+        for m in rx.finditer(text):
+            out.append(PiiItem("address", m.start(), m.end(), m.group(0)))
+    return out
+
+
+def _digits(s: str) -> str:
+    return "".join(c for c in s if c.isdigit())
+
+
+def _same_phone(a: str, b: str) -> bool:
+    da, db = _digits(a), _digits(b)
+    return len(da) >= 7 and len(db) >= 7 and (da[-8:] == db[-8:])
+
+
+def _words(s: str) -> set[str]:
+    return {w for w in regex.findall(r"\w+", s.lower()) if len(w) > 1}
+
+
+def _same_address(found: str, known: str) -> bool:
+    a, b = _words(found), _words(known)
+    return bool(a) and len(a & b) / len(a) >= 0.6
+
+
+def _mark_recipient(item: PiiItem, recipient: Recipient | None, normalize_fn) -> PiiItem:
+    if recipient is None:
+        return item
+    same = False
+    if item.kind == "phone" and recipient.phone:
+        same = _same_phone(item.value, normalize_fn(recipient.phone))
+    elif item.kind == "email" and recipient.email:
+        same = item.value == normalize_fn(recipient.email).strip()
+    elif item.kind == "address" and recipient.address:
+        same = _same_address(item.value, normalize_fn(recipient.address))
+    if same:
+        return PiiItem(item.kind, item.start, item.end, item.value, is_recipient=True)
+    return item
+
+
+def find_pii(text: str, language: str | None, recipient: Recipient | None, normalize_fn) -> list[PiiItem]:
+    """All personal data in the normalised `text`, overlaps resolved (longest wins), recipient's marked."""
+    items = find_emails(text) + find_national_ids(text) + find_addresses(text)
+    taken = [(i.start, i.end) for i in items]
+    for p in find_phones(text, language):
+        if not any(s <= p.start < e or s < p.end <= e for s, e in taken if True):
+            items.append(p)
+    items = [_mark_recipient(i, recipient, normalize_fn) for i in items]
+    return sorted(items, key=lambda i: i.start)
+
+
+def list_lines(text: str) -> int:
+    """How many lines look like rows of a pasted contact list."""
+    if text.count("\n") < 2:
+        return 0
+    return sum(1 for _ in _data()["list_line_re"].finditer(text))
+
+
+def is_pasted_list(text: str) -> bool:
+    return list_lines(text) >= _data()["list_min_lines"]
+
+
+def mask(value: str, kind: str) -> str:
+    """Mask personal data for evidence: keep just enough to recognise it."""
+    if kind == "email" and "@" in value:
+        local, _, domain = value.partition("@")
+        return (local[:1] + "***@" + domain) if local else "***@" + domain
+    if kind in ("phone", "national_id"):
+        idx = [i for i, c in enumerate(value) if c.isalnum()]
+        keep = set(idx[:3] + idx[-2:]) if len(idx) > 6 else set(idx[-2:])
+        return "".join(c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value))
+    words = value.split()
+    return (words[0] + " " + "*" * 6) if len(words) > 1 else "*" * max(3, min(len(value), 8))

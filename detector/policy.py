@@ -1,0 +1,103 @@
+"""Fuse rule evidence and model probabilities into per-label decisions, under a config file."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detector.labels import LABELS
+
+_ORDER = {"allow": 0, "review": 1, "block": 2}
+
+
+def stricter(a: str, b: str) -> str:
+    return a if _ORDER[a] >= _ORDER[b] else b
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = deepcopy(base)
+    for k, v in override.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_policy(config: str | Path | dict | None = None) -> dict[str, Any]:
+    with resources.files("detector.config").joinpath("policy.yaml").open(encoding="utf-8") as fh:
+        base = yaml.safe_load(fh)
+    if config is None:
+        return base
+    if isinstance(config, dict):
+        override = config
+    else:
+        try:
+            override = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"cannot read policy config {config}: {exc}") from exc
+    if not isinstance(override, dict):
+        raise ValueError(f"policy config {config} must be a mapping")
+    return _merge(base, override)
+
+
+@dataclass(frozen=True)
+class LabelDecision:
+    label: str
+    score: float
+    decision: str
+    rule_score: float
+    model_score: float | None
+
+
+class Policy:
+    def __init__(self, config: dict[str, Any], card_thresholds: dict[str, dict[str, float]] | None = None) -> None:
+        self.config = config
+        r = config["rules"]
+        self.rule_review, self.rule_block, self.negated_cap = r["review"], r["block"], r["negated_cap"]
+        m = config["model"]
+        self.model_enabled = bool(m.get("enabled", True))
+        self.model_review: dict[str, float] = {}
+        self.model_block: dict[str, float] = {}
+        for label in LABELS:
+            card = (card_thresholds or {}).get(label, {})
+            self.model_review[label] = _pick(m.get("review"), label, card.get("review"), m["default_review"])
+            self.model_block[label] = _pick(m.get("block"), label, card.get("block"), m["default_block"])
+        self.corroborated_block = bool(config["fusion"]["corroborated_block"])
+        self.explain_top_k = int(m.get("explain_top_k", 5))
+
+    def rule_score(self, weights: list[tuple[float, bool]]) -> tuple[float, bool]:
+        """Noisy-or of hit weights; returns (score, every hit negated)."""
+        miss = 1.0
+        for w, negated in weights:
+            miss *= 1.0 - (min(w, self.negated_cap) if negated else w)
+        all_negated = bool(weights) and all(n for _, n in weights)
+        return 1.0 - miss, all_negated
+
+    def decide(self, label: str, rule_score: float, all_negated: bool, model_score: float | None) -> LabelDecision:
+        decision = "allow"
+        if rule_score >= self.rule_block:
+            decision = "block"
+        elif rule_score >= self.rule_review:
+            decision = "review"
+        if model_score is not None and self.model_enabled:
+            if model_score >= self.model_block[label]:
+                decision = stricter(decision, "block")
+            elif model_score >= self.model_review[label]:
+                corroborated = self.corroborated_block and rule_score >= self.rule_review
+                decision = stricter(decision, "block" if corroborated else "review")
+        if all_negated and decision == "block":
+            decision = "review"
+        score = max(rule_score, model_score or 0.0)
+        return LabelDecision(label, round(score, 4), decision, round(rule_score, 4),
+                             None if model_score is None else round(model_score, 4))
+
+
+def _pick(configured: Any, label: str, from_card: float | None, default: float) -> float:
+    if isinstance(configured, dict) and label in configured:
+        return float(configured[label])
+    if isinstance(configured, (int, float)):
+        return float(configured)
+    return float(from_card) if from_card is not None else float(default)

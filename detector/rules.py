@@ -1,0 +1,246 @@
+"""The rule engine: lexicon phrases and patterns over the normalised text, cue combinations, negation.
+
+Phrases of every language go into one Aho-Corasick automaton (one pass, works on run-on Thai and Chinese);
+patterns are regexes guarded by the script they need. A rule fires on its own phrase/pattern, optionally only
+when its `all_of` cues stand within `window` characters, or on the co-occurrence of its cues alone. A negation
+or refusal cue earlier in the same clause turns a hit into `review` or clears it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+import ahocorasick
+import regex
+
+from detector.lexicon import CueEntry, Lexicon, NegationEntry, RuleEntry
+from detector.normalize import normalize_text
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    name: str  # cue name, rule id or negation id
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class RuleHit:
+    rule: RuleEntry
+    start: int  # normalised-text offsets
+    end: int
+    parts: list[Span] = field(default_factory=list)  # cue spans that made a combination fire
+    negated_by: NegationEntry | None = None
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+def _script_guard(pattern: str) -> str:
+    """Which script a pattern needs, so it is skipped on texts that cannot match."""
+    if regex.search(r"[\u0e00-\u0e7f]", pattern):
+        return "thai"
+    if regex.search(r"[\u3400-\u9fff]", pattern):
+        return "han"
+    return "any"
+
+
+class _Target:
+    __slots__ = ("kind", "entry", "prefix", "left", "right", "length")
+
+    def __init__(self, kind: str, entry, phrase: str, prefix: bool) -> None:
+        self.kind = kind  # "cue" | "rule" | "neg"
+        self.entry = entry
+        self.prefix = prefix
+        self.left = _is_word_char(phrase[0])
+        self.right = _is_word_char(phrase[-1]) and not prefix
+        self.length = len(phrase)
+
+
+class RuleEngine:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._automaton = ahocorasick.Automaton()
+        self._patterns: list[tuple[str, str, object, regex.Pattern]] = []
+        table: dict[str, list[_Target]] = {}
+        entries: list[tuple[str, CueEntry | RuleEntry | NegationEntry]] = (
+            [("cue", c) for c in lexicon.cues] + [("rule", r) for r in lexicon.rules]
+            + [("neg", n) for n in lexicon.negations]
+        )
+        for kind, entry in entries:
+            for raw in entry.phrases:
+                prefix = raw.endswith("*")
+                phrase = normalize_text(raw.rstrip("*")).strip()
+                if phrase:
+                    table.setdefault(phrase, []).append(_Target(kind, entry, phrase, prefix))
+            for pat in entry.patterns:
+                self._patterns.append((kind, _script_guard(pat), entry, regex.compile(pat)))
+        for phrase, targets in table.items():
+            self._automaton.add_word(phrase, targets)
+        if table:
+            self._automaton.make_automaton()
+        self._has_phrases = bool(table)
+        self._combo_rules = [r for r in lexicon.rules if r.all_of and not r.phrases and not r.patterns]
+        breaks = [normalize_text(b) for b in lexicon.clause_breaks if normalize_text(b)]
+        words = [regex.escape(b) for b in breaks if _is_word_char(b[0])]
+        puncts = [regex.escape(b) for b in breaks if not _is_word_char(b[0])]
+        alts = []
+        if words:
+            alts.append(rf"(?<![a-z0-9])(?:{'|'.join(sorted(words, key=len, reverse=True))})(?![a-z0-9])")
+        if puncts:
+            alts.append("|".join(puncts))
+        alts.append(r"\n|\.(?:\s|$)")
+        self._clause_break = regex.compile("|".join(alts))
+
+    # -- matching -----------------------------------------------------------------------------------------
+    def _scan(self, text: str) -> tuple[dict[str, list[Span]], list[RuleHit], list[tuple[NegationEntry, Span]]]:
+        cues: dict[str, list[Span]] = {}
+        direct: list[tuple[RuleEntry, Span]] = []
+        negs: list[tuple[NegationEntry, Span]] = []
+        n = len(text)
+        if self._has_phrases:
+            for end_idx, targets in self._automaton.iter(text):
+                end = end_idx + 1
+                for t in targets:
+                    start = end - t.length
+                    if t.left and start > 0 and _is_word_char(text[start - 1]):
+                        continue
+                    if t.right and end < n and _is_word_char(text[end]):
+                        continue
+                    span_end = end
+                    if t.prefix:
+                        while span_end < n and _is_word_char(text[span_end]):
+                            span_end += 1
+                    self._collect(t.kind, t.entry, Span(t.entry.id, start, span_end), cues, direct, negs)
+        has_thai = has_han = None
+        for kind, guard, entry, rx in self._patterns:
+            if guard == "thai":
+                if has_thai is None:
+                    has_thai = regex.search(r"[\u0e00-\u0e7f]", text) is not None
+                if not has_thai:
+                    continue
+            elif guard == "han":
+                if has_han is None:
+                    has_han = regex.search(r"[\u3400-\u9fff]", text) is not None
+                if not has_han:
+                    continue
+            for m in rx.finditer(text):
+                if m.end() > m.start():
+                    self._collect(kind, entry, Span(entry.id, m.start(), m.end()), cues, direct, negs)
+        hits = [RuleHit(rule, s.start, s.end) for rule, s in direct]
+        return cues, hits, negs
+
+    @staticmethod
+    def _collect(kind, entry, span: Span, cues, direct, negs) -> None:
+        if kind == "cue":
+            cues.setdefault(entry.cue, []).append(span)
+        elif kind == "rule":
+            direct.append((entry, span))
+        else:
+            negs.append((entry, span))
+
+    # -- combination --------------------------------------------------------------------------------------
+    @staticmethod
+    def _near(spans: list[Span], start: int, end: int, window: int) -> Span | None:
+        best = None
+        best_d = window + 1
+        for s in spans:
+            d = 0 if (s.start < end and s.end > start) else (start - s.end if s.end <= start else s.start - end)
+            if d <= window and d < best_d:
+                best, best_d = s, d
+        return best
+
+    def _constraints_ok(self, rule: RuleEntry, start: int, end: int, cues: dict[str, list[Span]],
+                        parts: list[Span]) -> bool:
+        for cue in rule.all_of:
+            found = self._near(cues.get(cue, []), start, end, rule.window)
+            if found is None:
+                return False
+            parts.append(Span(cue, found.start, found.end))
+        return all(self._near(cues.get(cue, []), start, end, rule.window) is None for cue in rule.none_of)
+
+    def _combos(self, cues: dict[str, list[Span]]) -> list[RuleHit]:
+        hits: list[RuleHit] = []
+        for rule in self._combo_rules:
+            if any(c not in cues for c in rule.all_of):
+                continue
+            anchor_cue = min(rule.all_of, key=lambda c: len(cues[c]))
+            for anchor in cues[anchor_cue]:
+                parts = [Span(anchor_cue, anchor.start, anchor.end)]
+                ok = True
+                for cue in rule.all_of:
+                    if cue == anchor_cue:
+                        continue
+                    found = self._near(cues[cue], anchor.start, anchor.end, rule.window)
+                    if found is None:
+                        ok = False
+                        break
+                    parts.append(Span(cue, found.start, found.end))
+                if not ok:
+                    continue
+                start = min(p.start for p in parts)
+                end = max(p.end for p in parts)
+                if any(self._near(cues.get(c, []), start, end, rule.window) for c in rule.none_of):
+                    continue
+                hits.append(RuleHit(rule, start, end, parts))
+                break  # one hit per combination rule is enough evidence
+        return hits
+
+    def _negation(self, text: str, hit: RuleHit, negs: list[tuple[NegationEntry, Span]],
+                  breaks: list[int]) -> NegationEntry | None:
+        found: NegationEntry | None = None
+        for neg, span in negs:
+            if span.end > hit.start or hit.start - span.end > neg.scope:
+                continue
+            # a clause break between the cue and the hit ends the negation's reach
+            i = bisect_left(breaks, span.end)
+            if i < len(breaks) and breaks[i] < hit.start:
+                continue
+            if found is None or neg.effect == "clear":
+                found = neg
+        return found
+
+    def match(self, text: str, builtin_cues: dict[str, list[Span]] | None = None) -> list[RuleHit]:
+        """Every rule hit on the normalised `text`; `builtin_cues` come from the PII recognisers."""
+        cues, direct, negs = self._scan(text)
+        for name, spans in (builtin_cues or {}).items():
+            cues.setdefault(name, []).extend(spans)
+        hits: list[RuleHit] = []
+        for hit in direct:
+            parts: list[Span] = []
+            if self._constraints_ok(hit.rule, hit.start, hit.end, cues, parts):
+                hit.parts = parts
+                hits.append(hit)
+        hits.extend(self._combos(cues))
+        if negs and hits:
+            breaks = sorted(m.start() for m in self._clause_break.finditer(text))
+            kept = []
+            for hit in hits:
+                neg = self._negation(text, hit, negs, breaks)
+                if neg is not None and neg.effect == "clear":
+                    continue
+                hit.negated_by = neg
+                kept.append(hit)
+            hits = kept
+        return hits
+
+    def cue_names(self, text: str) -> set[str]:
+        """Cue names present in `text` (features for the classifier)."""
+        cues, _, _ = self._scan(text)
+        return set(cues)
+
+
+def dedupe(hits: list[RuleHit]) -> list[RuleHit]:
+    """Keep one hit per (rule, span) and drop hits nested inside a longer hit of the same rule."""
+    hits = sorted(hits, key=lambda h: (h.rule.id, h.start, -(h.end - h.start)))
+    out: list[RuleHit] = []
+    for h in hits:
+        if out and out[-1].rule.id == h.rule.id and out[-1].start <= h.start and h.end <= out[-1].end:
+            continue
+        out.append(h)
+    return out
+
+
+__all__ = ["RuleEngine", "RuleHit", "Span", "dedupe"]
