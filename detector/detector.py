@@ -149,10 +149,9 @@ class Detector:
             cues.setdefault(item.kind, []).append(Span(item.kind, item.start, item.end))
             if has_recipient and item.kind in ("email", "address", "national_id"):
                 cues.setdefault("foreign_pii", []).append(Span("foreign_pii", item.start, item.end))
-        distinct = {(i.kind, i.value) for i in others}
         # two or more people's details, or a pasted list; the seller's own numbers are told apart by the
         # rules (none_of: first_person_contact, contact_verb)
-        if len(distinct) >= 2 or (others and is_pasted_list(text)):
+        if _people(others) >= 2 or (others and is_pasted_list(text)):
             start = min(i.start for i in others)
             end = max(i.end for i in others)
             cues["multi_pii"] = [Span("multi_pii", start, end)]
@@ -208,7 +207,8 @@ class Detector:
             d = self.policy.decide(label, rule_score, all_negated, model_score)
             if d.decision == "allow":
                 continue
-            evidence = [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)]
+            evidence = _dedupe_evidence(
+                [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)])
             if model_score is not None and d.model_score is not None and d.model_score >= self.policy.model_review[label]:
                 evidence += self._model_evidence(p, label, do_mask)
             results.append(LabelResult(label=label, score=min(1.0, d.score), decision=d.decision,
@@ -227,3 +227,32 @@ class Detector:
             out.append(Evidence(start=os_, end=oe, text=text, model=self.model.version, weight=round(weight, 4),
                                 masked=masked))
         return out
+
+
+def _people(items: list[PiiItem], gap: int = 60) -> int:
+    """How many people the personal data seems to belong to: items close together with distinct kinds
+    (a phone next to an address) are one person; a second phone or a far-away item starts another."""
+    people, kinds, last_end = 0, set(), -(10**9)
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        key = (item.kind, item.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not kinds or item.kind in kinds or item.start - last_end > gap:
+            people += 1
+            kinds = set()
+        kinds.add(item.kind)
+        last_end = item.end
+    return people
+
+
+def _dedupe_evidence(evidence: list[Evidence], limit: int = 6) -> list[Evidence]:
+    """Strongest first; a span that contains an already-kept, at least as strong span adds nothing."""
+    kept: list[Evidence] = []
+    for e in sorted(evidence, key=lambda e: (-e.weight, e.start or 0, (e.end or 0) - (e.start or 0))):
+        if any(k.start is not None and e.start is not None and e.start <= k.start and k.end <= e.end
+               for k in kept):
+            continue
+        kept.append(e)
+    return kept[:limit]

@@ -42,6 +42,12 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> SafeJSONResponse:
+    if exc.status_code == 400:  # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8)
+        detail = [{"field": "body", "loc": ["body"], "msg": "the body is not valid UTF-8 JSON",
+                   "type": "json_invalid"}]
+        return SafeJSONResponse({"error": "validation_error", "message": "the body is not valid JSON",
+                                 "detail": detail, "request_id": getattr(request.state, "request_id", None)},
+                                status_code=422)
     message = exc.detail if isinstance(exc.detail, str) else ERROR_CODES.get(exc.status_code, "error")
     return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 

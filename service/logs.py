@@ -31,11 +31,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=True, default=str)
 
 
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is at emit time (so redirected or captured stdout still gets logs)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
+
+
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
     """Attach one JSON handler to the service logger (idempotent)."""
     logger.setLevel(level.upper())
     if not any(getattr(h, "_outreach_guard", False) for h in logger.handlers):
-        handler = logging.StreamHandler(stream or sys.stdout)
+        handler = logging.StreamHandler(stream) if stream is not None else _StdoutHandler()
         handler.setFormatter(JsonFormatter())
         handler._outreach_guard = True  # type: ignore[attr-defined]
         logger.addHandler(handler)

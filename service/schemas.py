@@ -48,7 +48,15 @@ class BatchCheckResponse(BaseModel):
 
 
 class CampaignCheckRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"campaign": {
+            "seller_id": "shop-123", "channel": "email", "subject": "Year-end sale",
+            "body": "Hi! Everything is 50% off this week only. Shop now!", "recipient_count": 12000,
+            "audience": "past_buyers", "customer_consent": False, "platform_approved": False,
+            "ships_items": [{"sku": "SAMPLE-01", "ordered": False}],
+        }}]},
+    )
 
     campaign: Campaign
 

@@ -16,7 +16,8 @@ Mapping rules (the corpora are SMS, not marketplace chat, so only clear cases be
 * **Wibisono** (id): ``0`` normal -> compliant; ``2`` promo (operator/brand marketing) -> ``bulk_marketing``;
   ``1`` fraud -> ``aside:fraud``. The ``2016-07-08 11:47:11.`` timestamp prefix is stripped.
 * **bopbi** (id, all spam): ``loan`` and ``non-provider-promo`` are unsolicited offers -> ``bulk_marketing``,
-  plus ``offplatform_contact`` when they hand out a WhatsApp/phone contact (``CONTACT_RE``); ``prize`` ->
+  plus ``offplatform_contact`` when they hand out a WhatsApp/phone contact (``CONTACT_RE``), except two
+  "loan" files that are really prize/black-magic scams (``ID_SCAM_RE``) -> ``aside:scam_in_loan``; ``prize`` ->
   ``aside:prize_scam``; ``premium-sms`` -> ``aside:premium_rate``; ``evil-service`` (shaman services) ->
   ``aside:fraud``.
 
@@ -42,7 +43,10 @@ PRIZE_RE = re.compile(
     r"guaranteed|selected to receive|lottery|jackpot|cash (?:prize|award))\b",
     re.IGNORECASE,
 )
-CONTACT_RE = re.compile(r"(?i)(?:whats?app?|\bwa\b|\bcat\b|\bchat\b|\btlp\b|\binfo\b)[\s:;./-]*\+?\d[\d -]{7,}")
+# an Indonesian mobile number handed out ("Chat WA 0852-...", "Whatsup 0877...")
+CONTACT_RE = re.compile(r"(?<!\d)(?:\+?62|0)8\d[\d -]{6,}\d")
+# prize / black-magic scams filed under bopbi's loan folder
+ID_SCAM_RE = re.compile(r"(?i)\b(?:hadiah|pemenang|pesugihan|dukun|santet)\b")
 _TS_PREFIX_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?\.?\s*")
 
 
@@ -137,8 +141,9 @@ def read_bopbi() -> list[dict[str, Any]]:
     for path in sorted(root.glob("*/*.txt"), key=lambda p: (p.parent.name, int(p.stem) if p.stem.isdigit() else 0)):
         category = path.parent.name
         text = _clean(_read_text(path))
-        if category in _BOPBI_ASIDE:
-            rows.append(_row("id_sms_spam_bopbi", "id", text, [], category, _BOPBI_ASIDE[category]))
+        aside = _BOPBI_ASIDE.get(category) or ("aside:scam_in_loan" if ID_SCAM_RE.search(text) else None)
+        if aside:
+            rows.append(_row("id_sms_spam_bopbi", "id", text, [], category, aside))
             continue
         labels = ["bulk_marketing"]
         if CONTACT_RE.search(text):

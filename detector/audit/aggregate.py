@@ -99,7 +99,9 @@ class SellerStats:
             "flagged": flagged,
             "blocked": self.decisions["block"],
             "review": self.decisions["review"],
-            "violations_per_1000": round(1000 * self.decisions["block"] / self.messages, 2) if self.messages else 0,
+            "violations_per_1000": round(1000 * self.decisions["block"] / self.messages, 2)
+            if self.messages
+            else 0,
             "flagged_per_1000": round(1000 * flagged / self.messages, 2) if self.messages else 0,
             "customers_affected": len(self.customers_flagged),
             "bulk_clusters": len(self.bulk_clusters & promo_bulk_clusters),

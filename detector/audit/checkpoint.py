@@ -79,7 +79,9 @@ class WorkDir:
                 yield json.loads(line), sigs[i]
 
     def iter_rejects(self, chunk_id: int) -> Iterator[str]:
-        with open(self._base(chunk_id).with_suffix(".rejects.jsonl"), encoding="utf-8", errors="surrogatepass") as f:
+        with open(
+            self._base(chunk_id).with_suffix(".rejects.jsonl"), encoding="utf-8", errors="surrogatepass"
+        ) as f:
             yield from f
 
     def remove(self) -> None:

@@ -15,7 +15,9 @@ from .aggregate import SellerStats
 from .checkpoint import WorkDir
 from .clusters import BulkClusterer, ClusterState, cluster_is_promotional
 
-MEMBERS_CAP = 50_000  # member ids listed per cluster in clusters.jsonl (every member's finding names its cluster)
+MEMBERS_CAP = (
+    50_000  # member ids listed per cluster in clusters.jsonl (every member's finding names its cluster)
+)
 
 
 def cluster_chunks(wd: WorkDir, chunk_ids: list[int], clusterer: BulkClusterer) -> None:
@@ -117,7 +119,8 @@ def finalize(
                 f.write(json.dumps(finding, ensure_ascii=False) + "\n")
 
     seller_rows = sorted(
-        (s.row(promo) for s in sellers.values()), key=lambda r: (-r["risk_score"], -r["flagged"], r["seller_id"])
+        (s.row(promo) for s in sellers.values()),
+        key=lambda r: (-r["risk_score"], -r["flagged"], r["seller_id"]),
     )
     with open(out / "sellers.csv", "w", newline="", encoding="utf-8") as f:
         if seller_rows:

@@ -16,7 +16,9 @@ NUM_PERM = 64
 SHINGLE = 5
 _rng = np.random.RandomState(20240601)
 # Multiply-shift hashing (odd 64-bit multipliers, top 32 bits): one universal hash per permutation.
-_A = (_rng.randint(0, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)) | np.uint64(1)
+_A = (_rng.randint(0, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)) | np.uint64(
+    1
+)
 _B = _rng.randint(0, 1 << 62, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 _SHIFT = np.uint64(32)
 
@@ -53,7 +55,9 @@ def cluster_key_text(text: str) -> str:
 
 
 def exact_key(key_text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key_text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+    return int.from_bytes(
+        hashlib.blake2b(key_text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"
+    )
 
 
 def signature(key_text: str) -> np.ndarray:

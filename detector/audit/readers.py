@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import IO, Any
 
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
-_EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_EXT = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 @dataclass(slots=True)
@@ -71,7 +78,9 @@ def iter_jsonl(path: Path) -> Iterator[RawRecord]:
                 yield RawRecord(src, lineno, error=f"invalid JSON: {e.msg if hasattr(e, 'msg') else e}")
                 continue
             if not isinstance(row, dict):
-                yield RawRecord(src, lineno, error=f"invalid row: JSON {type(row).__name__}, expected an object")
+                yield RawRecord(
+                    src, lineno, error=f"invalid row: JSON {type(row).__name__}, expected an object"
+                )
                 continue
             yield RawRecord(src, lineno, row=row)
 
@@ -101,7 +110,9 @@ def iter_csv(path: Path) -> Iterator[RawRecord]:
             if not values or (len(values) == 1 and not values[0].strip()):
                 continue
             if len(values) != len(header):
-                yield RawRecord(src, start, error=f"invalid CSV: expected {len(header)} fields, got {len(values)}")
+                yield RawRecord(
+                    src, start, error=f"invalid CSV: expected {len(header)} fields, got {len(values)}"
+                )
                 continue
             yield RawRecord(src, start, row=dict(zip(header, values, strict=True)))
 

@@ -58,7 +58,9 @@ def parse_map(spec: str | list[str] | None) -> dict[str, str]:
             if not sep or not field or not column:
                 raise ValueError(f"bad --map entry {item!r}: expected FIELD=COLUMN")
             if field not in FIELDS:
-                raise ValueError(f"bad --map entry {item!r}: unknown field {field!r} (fields: {', '.join(FIELDS)})")
+                raise ValueError(
+                    f"bad --map entry {item!r}: unknown field {field!r} (fields: {', '.join(FIELDS)})"
+                )
             out[column] = field
     return out
 

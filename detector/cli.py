@@ -1,0 +1,141 @@
+"""`outreach-guard` command line.
+
+Exit codes (documented in the README): 0 allow, 1 review, 2 block (the strictest decision seen),
+64 usage error, 65 bad input (unreadable file, a line that is not text/JSON with a `text` field).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from detector import __version__
+
+EXIT_CODES = {"allow": 0, "review": 1, "block": 2}
+EXIT_USAGE = 64
+EXIT_BAD_INPUT = 65
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Detect misuse of customers' personal data in seller messages.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"outreach-guard {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,  # noqa: UP045
+                                                    help="Print the version and exit.")] = None,
+) -> None:
+    """outreach-guard: checks seller messages against the customer personal-data policy."""
+
+
+def _load_detector(model: Path | None, rules_only: bool, unmasked: bool):
+    from detector import Detector
+
+    try:
+        return Detector.load(model, use_model=not rules_only, mask_pii=not unmasked)
+    except (FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _read_lines(path: Path):
+    """Yield (line number, text, extra fields) from a text or JSONL file; bad lines become errors."""
+    opener = sys.stdin.buffer if str(path) == "-" else None
+    try:
+        raw = opener.read() if opener else path.read_bytes()
+    except OSError as exc:
+        typer.echo(f"error: cannot read {path}: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    for n, line in enumerate(raw.splitlines(), 1):
+        try:
+            s = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield n, None, {"error": f"line {n}: not UTF-8 ({exc.reason} at byte {exc.start})"}
+            continue
+        if not s.strip():
+            continue
+        if s.lstrip().startswith("{"):
+            try:
+                obj = json.loads(s)
+            except json.JSONDecodeError as exc:
+                yield n, None, {"error": f"line {n}: invalid JSON: {exc.msg}"}
+                continue
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                yield n, None, {"error": f"line {n}: JSON object without a string 'text' field"}
+                continue
+            yield n, obj["text"], {k: v for k, v in obj.items() if k in ("id", "message_id", "context", "lang")}
+        else:
+            yield n, s, {}
+
+
+@app.command()
+def check(
+    text: Annotated[Optional[str], typer.Argument(help="The message to check.")] = None,  # noqa: UP045
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Text lines or JSONL with a `text` field ('-' = stdin).")] = None,  # noqa: UP045,E501
+    explain: Annotated[bool, typer.Option("--explain", help="Readable table with the evidence highlighted.")] = False,
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the classifier.")] = False,
+    unmasked: Annotated[bool, typer.Option("--unmasked", help="Show personal data in evidence unmasked.")] = False,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Language code, if known.")] = None,  # noqa: UP045
+) -> None:
+    """Check one message (TEXT) or every line of --file; prints JSON (one line per message)."""
+    if (text is None) == (file is None):
+        typer.echo("error: give either TEXT or --file", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    det = _load_detector(model, rules_only, unmasked)
+    worst, bad = "allow", 0
+    items = [(1, text, {"lang": lang})] if text is not None else _read_lines(file)
+    for n, msg, extra in items:
+        if msg is None:
+            bad += 1
+            typer.echo(json.dumps({"line": n, "error": extra["error"]}, ensure_ascii=False))
+            continue
+        try:
+            verdict = det.check(msg, extra.get("context"), lang=extra.get("lang") or lang)
+        except ValueError as exc:
+            bad += 1
+            typer.echo(json.dumps({"line": n, "error": str(exc)}, ensure_ascii=False))
+            continue
+        if explain:
+            from detector.explain import render
+
+            render(msg, verdict)
+        else:
+            out = verdict.model_dump(mode="json")
+            if file is not None:
+                out = {"line": n, **{k: v for k, v in extra.items() if k in ("id", "message_id")}, **out}
+            typer.echo(json.dumps(out, ensure_ascii=False))
+        if EXIT_CODES[verdict.decision] > EXIT_CODES[worst]:
+            worst = verdict.decision
+    if bad and worst == "allow":
+        raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(EXIT_CODES[worst])
+
+
+def run() -> None:
+    """Console entry point: click's usage errors exit 64 (not 2, which means block here)."""
+    from typer.exceptions import TyperException
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except TyperException as exc:  # usage errors: unknown option, missing argument, bad value
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    run()
