@@ -126,7 +126,8 @@ def fact_findings(c: Campaign) -> tuple[list[LabelResult], bool]:
         decision: Decision = "review" if c.customer_consent else "block"
         consent = "with" if c.customer_consent else "without"
         found.append(_fact("unsolicited_shipment", decision, "fact.unordered_items",
-                           f"ships {len(unordered)} item(s) not ordered ({shown}) {consent} customer consent"))
+                           f"ships {len(unordered)} item(s) not ordered ({shown}) "
+                           f"{consent} customer consent"))
     cleared = c.customer_consent and c.platform_approved
     return found, cleared
 

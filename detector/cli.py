@@ -121,6 +121,58 @@ def check(
     raise typer.Exit(EXIT_CODES[worst])
 
 
+@app.command("check-campaign")
+def check_campaign(
+    file: Annotated[Path, typer.Argument(help="Campaign JSON: the campaign object or {\"campaign\": {...}} ('-' = stdin).")],  # noqa: E501
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the classifier.")] = False,
+    unmasked: Annotated[bool, typer.Option("--unmasked", help="Show personal data unmasked.")] = False,
+) -> None:
+    """Check a campaign on its text AND its facts (audience, consent, approval, items); prints JSON."""
+    from pydantic import ValidationError
+
+    from detector.campaign import Campaign
+
+    try:
+        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        obj = json.loads(raw)
+        if isinstance(obj, dict) and set(obj) == {"campaign"}:
+            obj = obj["campaign"]
+        campaign = Campaign.model_validate(obj)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        typer.echo(f"error: cannot read a JSON campaign from {file}: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'campaign'}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"error: invalid campaign: {fields}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    det = _load_detector(model, rules_only, unmasked)
+    try:
+        verdict = det.check_campaign(campaign)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    typer.echo(verdict.model_dump_json())
+    raise typer.Exit(EXIT_CODES[verdict.decision])
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (one model each).")] = 1,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the HTTP API under uvicorn (needs the [service] extra); settings from OUTREACH_GUARD_* vars."""
+    try:
+        from service.server import run as run_server  # lazy: the service is an optional extra
+    except ImportError as exc:
+        typer.echo(f"error: the service extra is not installed ({exc.name}): "
+                   "pip install 'outreach-guard[service]'", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    run_server(host=host, port=port, workers=workers, log_level=log_level)
+
+
 def run() -> None:
     """Console entry point: click's usage errors exit 64 (not 2, which means block here)."""
     from typer.exceptions import TyperException

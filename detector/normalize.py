@@ -100,6 +100,13 @@ def _tables() -> _Tables:
         low = ch.lower()
         if low != ch and len(low) == 1:
             table[cp] = low
+    # Close the table under itself so one translate pass is idempotent ("Ӓ" -> "ӓ" -> "a").
+    for cp, dst in list(table.items()):
+        seen = {cp}
+        while len(dst) == 1 and ord(dst) in table and ord(dst) not in seen:
+            seen.add(ord(dst))
+            dst = table[ord(dst)]
+        table[cp] = dst
     digit_words: dict[str, str] = {}
     for words in data["digit_words"].values():
         for digit, forms in words.items():
@@ -135,6 +142,9 @@ _SPACED = regex.compile(r"(?<![\p{L}\p{N}])(?:\p{Latin}[ .\-_*·•|/]{1,2}){2,}
 _DOTTED_PAIR = regex.compile(r"(?<![\p{L}\p{N}.])\p{Latin}\.\p{Latin}\.?(?![\p{L}\p{N}])")
 # Words mixing letters with leet symbols/digits: "wh@ts4pp", "l1ne", "te1egram", "wh4t$app".
 _LEET_TOKEN = regex.compile(r"(?<![\p{L}\p{N}])[a-z0-9@$!|+]*[0-9@$!|+][a-z0-9@$!|+]*(?![\p{L}\p{N}])")
+
+
+_LEET_CHARS = regex.compile(r"[0-9@$!|+]")
 
 
 class _Builder:
@@ -217,8 +227,9 @@ def _rewrites(b: _Builder, t: _Tables) -> None:
     b.sub(_dot_words_re(t), lambda m: ".")
     b.sub(_slash_words_re(t), lambda m: "/")
     b.sub(_SPACED, lambda m: _join_letters(m.group(0)))
-    b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
-    if any(c in b.text for c in "0123456789@$!|+"):
+    if "." in b.text:
+        b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
+    if _LEET_CHARS.search(b.text):
         b.sub(_LEET_TOKEN, lambda m: _unleet(m.group(0), t))
     b.sub(_digit_words_re(t), lambda m: _digits_from_words(m.group(0), t))
     b.sub(_SPACES, lambda m: "\n" if "\n" in m.group(0) else " ")
@@ -332,7 +343,11 @@ def normalize(text: str) -> Normalized:
         raise TypeError(f"text must be str, not {type(text).__name__}")
     t = _tables()
     b = _Builder(text, None, None)
-    for _ in range(4):
+    _once(b, t)
+    # Only a pass that moved characters can expose new work (a re-joined word that is now leet, ...).
+    for _ in range(3):
+        if b.starts is None:
+            break
         before = b.text
         _once(b, t)
         if b.text == before:

@@ -82,7 +82,8 @@ class RuleEngine:
         if table:
             self._automaton.make_automaton()
         self._has_phrases = bool(table)
-        self._combo_rules = [r for r in lexicon.rules if r.all_of and not r.phrases and not r.patterns]
+        self._combo_rules = [(r, frozenset(r.all_of)) for r in lexicon.rules
+                             if r.all_of and not r.phrases and not r.patterns]
         breaks = [normalize_text(b) for b in lexicon.clause_breaks if normalize_text(b)]
         words = [regex.escape(b) for b in breaks if _is_word_char(b[0])]
         puncts = [regex.escape(b) for b in breaks if not _is_word_char(b[0])]
@@ -163,8 +164,9 @@ class RuleEngine:
 
     def _combos(self, cues: dict[str, list[Span]]) -> list[RuleHit]:
         hits: list[RuleHit] = []
-        for rule in self._combo_rules:
-            if any(c not in cues for c in rule.all_of):
+        present = cues.keys()
+        for rule, required in self._combo_rules:
+            if not required <= present:
                 continue
             anchor_cue = min(rule.all_of, key=lambda c: len(cues[c]))
             for anchor in cues[anchor_cue]:

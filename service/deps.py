@@ -43,7 +43,8 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 def require_api_key(settings: SettingsDep, api_key: Annotated[str | None, Security(api_key_header)]) -> None:
     if settings.auth_enabled and not key_is_valid(api_key, settings.api_keys):
-        raise HTTPException(401, "missing or invalid X-API-Key header", headers={"WWW-Authenticate": "ApiKey"})
+        raise HTTPException(401, "missing or invalid X-API-Key header",
+                            headers={"WWW-Authenticate": "ApiKey"})
 
 
 ApiKeyDep = Depends(require_api_key)

@@ -20,8 +20,8 @@ from .settings import Settings, get_settings
 if TYPE_CHECKING:
     from detector import Detector
 
-DESCRIPTION = """Checks seller messages and campaigns for misuse of customers' personal data before they leave.
-Every `/v1` call needs an `X-API-Key` header when `OUTREACH_GUARD_API_KEYS` is set."""
+DESCRIPTION = """Checks seller messages and campaigns for misuse of customers' personal data before
+they leave. Every `/v1` call needs an `X-API-Key` header when `OUTREACH_GUARD_API_KEYS` is set."""
 
 
 def load_detector(settings: Settings) -> Detector:

@@ -104,7 +104,8 @@ class GuardMiddleware:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    def _record(self, scope: Scope, state: dict[str, Any], request_id: str, status: int, seconds: float) -> None:
+    def _record(self, scope: Scope, state: dict[str, Any], request_id: str, status: int,
+                seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None)
         if route is None:
             route = scope.get("path") if scope.get("path") in self.known_paths() else "unmatched"

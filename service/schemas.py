@@ -92,7 +92,7 @@ class ReadyResponse(BaseModel):
 
 class ModelResponse(BaseModel):
     detector_version: str
-    model_card: dict[str, Any] | None = Field(None, description="the shipped model's card; null when rules only")
+    model_card: dict[str, Any] | None = Field(None, description="the model's card; null when rules only")
 
 
 class RulesResponse(BaseModel):

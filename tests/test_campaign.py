@@ -11,7 +11,8 @@ from detector import Detector
 from detector.campaign import Campaign, campaign_text, check_campaign
 
 POLITE = "Hello! Thank you for being our customer. Have a lovely week from all of us at the shop."
-PROMO = "BIG SALE! 50% off everything for all our customers this weekend only. Shop now and use coupon SAVE50!"
+PROMO = ("BIG SALE! 50% off everything for all our customers this weekend only. "
+         "Shop now and use coupon SAVE50!")
 SHIPPED = "Your order ORD-1001 has shipped and will arrive on Friday. Track it in the app."
 
 
@@ -49,7 +50,8 @@ def test_past_buyers_without_consent_or_approval_is_bulk_marketing(det: Detector
     assert v.decision == "block"
     lr = v.get("bulk_marketing")
     assert lr is not None and lr.decision == "block" and lr.policy_rule == 1
-    assert fact_ids(v, "bulk_marketing") == {"fact.audience_without_consent", "fact.marketing_without_approval"}
+    want = {"fact.audience_without_consent", "fact.marketing_without_approval"}
+    assert fact_ids(v, "bulk_marketing") == want
     facts = [e for e in lr.evidence if e.rule_id == "fact.audience_without_consent"]
     assert facts[0].start is None and facts[0].end is None
     assert "12,000 past buyers" in facts[0].text and "consent" in facts[0].text
@@ -73,7 +75,8 @@ def test_imported_list_without_consent_is_retention_and_sharing(det: Detector) -
 
 def test_unordered_items_are_unsolicited_shipment(det: Detector) -> None:
     c = campaign(audience="order_buyers", recipient_count=1, order_ids=["ORD-1001"], body=SHIPPED,
-                 ships_items=[{"sku": "TSHIRT-M", "ordered": True}, {"sku": "SAMPLE-SERUM", "ordered": False}])
+                 ships_items=[{"sku": "TSHIRT-M", "ordered": True},
+                              {"sku": "SAMPLE-SERUM", "ordered": False}])
     v = check_campaign(det, c)
     assert v.decision == "block"
     assert v.label_names() == ["unsolicited_shipment"]

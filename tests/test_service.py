@@ -1,4 +1,4 @@
-"""Service unit tests with TestClient (used as a context manager, so the lifespan runs) and the real Detector."""
+"""Service unit tests: TestClient (as a context manager, so the lifespan runs) and the real Detector."""
 
 from __future__ import annotations
 
@@ -104,7 +104,8 @@ def test_batch_keeps_order_and_matches_check(client: TestClient, det: Detector) 
 
 
 def test_empty_batch(client: TestClient) -> None:
-    assert client.post("/v1/messages/check-batch", json={"messages": []}).json() == {"count": 0, "verdicts": []}
+    r = client.post("/v1/messages/check-batch", json={"messages": []})
+    assert r.json() == {"count": 0, "verdicts": []}
 
 
 def test_campaign_endpoint(client: TestClient) -> None:
@@ -160,8 +161,10 @@ def test_text_too_long_is_413(keyed: TestClient) -> None:
     h = {"X-API-Key": "key-one"}
     r = keyed.post("/v1/messages/check", json={"text": "a" * 501}, headers=h)
     assert r.status_code == 413
-    assert r.json()["error"] == "payload_too_large" and "501" in r.json()["message"] and "500" in r.json()["message"]
-    r = keyed.post("/v1/messages/check-batch", json={"messages": [{"text": "ok"}, {"text": "b" * 501}]}, headers=h)
+    msg = r.json()["message"]
+    assert r.json()["error"] == "payload_too_large" and "501" in msg and "500" in msg
+    two = {"messages": [{"text": "ok"}, {"text": "b" * 501}]}
+    r = keyed.post("/v1/messages/check-batch", json=two, headers=h)
     assert r.status_code == 413 and "messages[1].text" in r.json()["message"]
     assert keyed.post("/v1/messages/check", json={"text": "a" * 500}, headers=h).status_code == 200
 
@@ -191,8 +194,8 @@ def test_json_with_charset_is_accepted(client: TestClient) -> None:
 
 
 def test_422_names_the_fields(client: TestClient) -> None:
-    r = client.post("/v1/campaigns/check", json={"campaign": {"seller_id": "s", "channel": "fax", "body": "hi",
-                                                            "recipient_count": -5, "audience": "past_buyers"}})
+    bad = {"seller_id": "s", "channel": "fax", "body": "hi", "recipient_count": -5, "audience": "past_buyers"}
+    r = client.post("/v1/campaigns/check", json={"campaign": bad})
     assert r.status_code == 422
     fields = {d["field"] for d in r.json()["detail"]}
     assert {"body.campaign.channel", "body.campaign.recipient_count", "body.campaign.customer_consent",

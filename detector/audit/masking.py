@@ -80,8 +80,12 @@ _PHONE_LIKE = regex.compile(r"(?<!\w)\+?\d[\d\s().-]{6,}\d(?!\w)")
 _LONG_DIGITS = regex.compile(r"\d{6,}")
 
 
-def mask_pii_display(text: str, spans: list[tuple[int, int]] | None = None) -> str:
-    """Mask phones, e-mails, long digit runs and the given spans, keeping every offset."""
+def mask_pii_display(text: str, masked_evidence: list[tuple[int, int, str]] | None = None) -> str:
+    """Mask phones, e-mails and long digit runs, and adopt the Detector's masking of evidence, keeping offsets.
+
+    `masked_evidence` holds (start, end, masked text) of evidence the Detector masked: where the masked text has
+    the span's length its "*" are copied; otherwise all but the span's first word is blotted.
+    """
     chars = list(text)
 
     def blot(a: int, b: int) -> None:
@@ -92,6 +96,12 @@ def mask_pii_display(text: str, spans: list[tuple[int, int]] | None = None) -> s
     for rx in (_EMAIL, _PHONE_LIKE, _LONG_DIGITS):
         for m in rx.finditer(text):
             blot(m.start(), m.end())
-    for a, b in spans or ():
-        blot(a, b)
+    for a, b, shown in masked_evidence or ():
+        if 0 <= a <= b <= len(text) and len(shown) == b - a:
+            for i, ch in enumerate(shown):
+                if ch != text[a + i]:
+                    chars[a + i] = "•"
+        else:  # lengths differ (names, addresses): keep the span's first word, blot the rest (safe side)
+            first = regex.match(r"\s*\S+", text[a:b])
+            blot(a + (first.end() if first else 0), b)
     return "".join(chars)

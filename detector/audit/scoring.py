@@ -98,7 +98,7 @@ def score_messages(
         if v.labels:
             rec["labels"] = [lr.model_dump(mode="json") for lr in v.labels]
             spans = [
-                (e.start, e.end)
+                (e.start, e.end, e.text)
                 for lr in v.labels
                 for e in lr.evidence
                 if e.masked and e.start is not None and e.end is not None

@@ -16,7 +16,8 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"], dependencies=[ApiKe
 
 def _check_size(text: str, settings: Settings, where: str = "text") -> None:
     if len(text) > settings.max_text_chars:
-        raise HTTPException(413, f"{where} has {len(text)} characters; the limit is {settings.max_text_chars}")
+        raise HTTPException(413, f"{where} has {len(text)} characters; "
+                                 f"the limit is {settings.max_text_chars}")
 
 
 def _score_one(det, msg: MessageCheckRequest) -> Verdict:
