@@ -137,8 +137,9 @@ class Detector:
         recipient = context.recipient if context is not None else None
         pii = find_pii(norm.text, language, recipient, normalize_text)
         builtin = self._pii_cues(norm.text, pii, recipient is not None)
-        hits = dedupe(self.engine.match(norm.text, builtin))
-        cues = {h.rule.id for h in hits} | set(builtin)
+        hits, cue_names = self.engine.match(norm.text, builtin)
+        hits = dedupe(hits)
+        cues = cue_names | {h.rule.id + (":neg" if h.negated_by else "") for h in hits}
         return _Prepared(norm, language, pii, hits, cues)
 
     @staticmethod

@@ -31,13 +31,17 @@ def highlighted(text: str, verdict: Verdict) -> Text:
 
 
 def render(text: str, verdict: Verdict, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or Console(width=None if Console().is_terminal else 160)
     console.print(Text.assemble(("decision: ", "bold"), (verdict.decision.upper(), _STYLE[verdict.decision]),
                                 f"   language: {verdict.language}   detector: {verdict.detector_version}"))
     console.print(highlighted(text, verdict))
     if not verdict.labels:
         return
-    table = Table("label", "rule", "decision", "score", "rules", "model", "evidence", "source")
+    table = Table(expand=False)
+    for name in ("label", "rule", "decision", "score", "rules", "model"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("evidence", overflow="fold")
+    table.add_column("source", overflow="fold")
     for lr in verdict.labels:
         for i, e in enumerate(lr.evidence or [None]):
             first = i == 0

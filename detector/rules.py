@@ -204,8 +204,11 @@ class RuleEngine:
                 found = neg
         return found
 
-    def match(self, text: str, builtin_cues: dict[str, list[Span]] | None = None) -> list[RuleHit]:
-        """Every rule hit on the normalised `text`; `builtin_cues` come from the PII recognisers."""
+    def match(self, text: str, builtin_cues: dict[str, list[Span]] | None = None
+              ) -> tuple[list[RuleHit], set[str]]:
+        """Every rule hit on the normalised `text` and the names of the cues and negations seen.
+
+        `builtin_cues` come from the PII recognisers."""
         cues, direct, negs = self._scan(text)
         for name, spans in (builtin_cues or {}).items():
             cues.setdefault(name, []).extend(spans)
@@ -226,12 +229,7 @@ class RuleEngine:
                 hit.negated_by = neg
                 kept.append(hit)
             hits = kept
-        return hits
-
-    def cue_names(self, text: str) -> set[str]:
-        """Cue names present in `text` (features for the classifier)."""
-        cues, _, _ = self._scan(text)
-        return set(cues)
+        return hits, set(cues) | {"neg:" + neg.effect for neg, _ in negs}
 
 
 def dedupe(hits: list[RuleHit]) -> list[RuleHit]:

@@ -57,7 +57,7 @@ class BulkClusterer:
         if cid is not None:
             return cid
         best: int | None = None
-        for cand in self.lsh.query(MinHash(num_perm=NUM_PERM, hashvalues=sig)):
+        for cand in self.lsh.query(MinHash(num_perm=NUM_PERM, hashvalues=sig, scheme="affine32")):
             c = self.clusters.get(cand)
             if c is not None and (best is None or cand < best):
                 if float(np.mean(c.sig == sig)) >= self.threshold:
@@ -75,7 +75,7 @@ class BulkClusterer:
             c = ClusterState(cid, sig, ekey, rec["k"], rec["m"], rec["t"], rec["t"])
             self.clusters[cid] = c
             self.exact[ekey] = cid
-            self.lsh.insert(cid, MinHash(num_perm=NUM_PERM, hashvalues=sig))
+            self.lsh.insert(cid, MinHash(num_perm=NUM_PERM, hashvalues=sig, scheme="affine32"))
             self._singletons[cid] = None
             self._evict()
         c = self.clusters[cid]

@@ -32,8 +32,8 @@ _GREETING = regex.compile(
 )
 _THAI_NAME = regex.compile(r"คุณ\s?[\u0E00-\u0E7F]{1,12}")
 _ZH_NAME = regex.compile(r"(?:亲爱的|親愛的|尊敬的)?[\p{Han}]{1,3}(?:先生|女士|小姐|老板|老闆)")
-# Codes and ids: tokens mixing letters and digits (order ids, vouchers, tracking numbers), all-caps codes, numbers.
-_CODE = regex.compile(r"\b(?=[\p{L}\d_-]*\d)(?=[\p{L}\d_-]*\p{L})[\p{L}\d_-]{2,}\b")
+# Codes and ids: ASCII tokens mixing letters and digits (order ids, vouchers, tracking numbers), caps codes.
+_CODE = regex.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{2,}(?![A-Za-z0-9_-])")
 _CAPS = regex.compile(r"\b[A-Z]{5,}\b")
 _NUM = regex.compile(r"\d[\d\s.,:/-]*\d|\d")
 _WS = regex.compile(r"\s+")

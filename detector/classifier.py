@@ -1,0 +1,155 @@
+"""The classifier: hashed character and word n-grams of the normalised text plus the rules' cue hits,
+one logistic regression per label, calibrated on the validation split.
+
+Hashing keeps the artifact small and needs no vocabulary; explanations re-hash the message's own n-grams
+to find the ones that weighed most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import murmurhash3_32
+from sklearn.utils.validation import check_is_fitted
+
+from detector.labels import LABELS
+from detector.segment import tokens
+
+
+def _identity(x):
+    return x
+
+
+class TextClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label: `fit(texts, Y, cues)` with Y of shape (n, 7); `predict_proba` gives (n, 7).
+
+    `texts` are normalised texts; `cues` are sets of cue/rule names from the rule engine.
+    """
+
+    def __init__(self, char_ngram_range: tuple[int, int] = (1, 4), char_features: int = 2**18,
+                 word_features: int = 2**17, cue_features: int = 2**12, C: float = 8.0,
+                 cue_weight: float = 0.5, random_state: int = 0) -> None:
+        self.char_ngram_range = char_ngram_range
+        self.char_features = char_features
+        self.word_features = word_features
+        self.cue_features = cue_features
+        self.C = C
+        self.cue_weight = cue_weight
+        self.random_state = random_state
+
+    # -- features -----------------------------------------------------------------------------------------
+    def _vectorizers(self) -> tuple[HashingVectorizer, HashingVectorizer, HashingVectorizer]:
+        char = HashingVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range,
+                                 n_features=self.char_features, lowercase=False, alternate_sign=False,
+                                 norm="l2")
+        word = HashingVectorizer(analyzer=_identity, n_features=self.word_features, alternate_sign=False,
+                                 norm="l2")
+        cue = HashingVectorizer(analyzer=_identity, n_features=self.cue_features, alternate_sign=False,
+                                norm=None)
+        return char, word, cue
+
+    @staticmethod
+    def word_ngrams(text: str) -> list[str]:
+        toks = tokens(text)
+        return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+    def transform(self, texts: Sequence[str], cues: Sequence[set[str]]) -> sp.csr_matrix:
+        char, word, cue = self._vectorizers()
+        xc = char.transform(texts)
+        xw = word.transform([self.word_ngrams(t) for t in texts])
+        xq = cue.transform([sorted(c) for c in cues]) * self.cue_weight
+        return sp.hstack([xc, xw, xq], format="csr")
+
+    # -- fit / predict ------------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
+        Y = np.asarray(Y)
+        X = self.transform(texts, cues)
+        self.coef_ = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
+        self.intercept_ = np.zeros(Y.shape[1], dtype=np.float64)
+        for j in range(Y.shape[1]):
+            lr = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
+                                    random_state=self.random_state, max_iter=200)
+            lr.fit(X, Y[:, j])
+            self.coef_[j] = lr.coef_[0].astype(np.float32)
+            self.intercept_[j] = lr.intercept_[0]
+        self.labels_ = list(LABELS)[: Y.shape[1]]
+        # Platt scaling per label, set by `calibrate` on held-out data; identity until then.
+        self.calib_a_ = np.ones(Y.shape[1])
+        self.calib_b_ = np.zeros(Y.shape[1])
+        return self
+
+    def decision_function(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = self.transform(texts, cues)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def calibrate(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
+        """Fit a sigmoid per label on held-out scores (Platt scaling)."""
+        scores = self.decision_function(texts, cues)
+        for j in range(scores.shape[1]):
+            lr = LogisticRegression(C=1e4, solver="lbfgs")
+            lr.fit(scores[:, [j]], np.asarray(Y)[:, j])
+            self.calib_a_[j] = lr.coef_[0, 0]
+            self.calib_b_[j] = lr.intercept_[0]
+        return self
+
+    def predict_proba(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:
+        z = self.decision_function(texts, cues) * self.calib_a_ + self.calib_b_
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def predict(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:
+        return (self.predict_proba(texts, cues) >= 0.5).astype(int)
+
+    # -- explanations -------------------------------------------------------------------------------------
+    def explain(self, text: str, label: str, k: int = 5) -> list[tuple[str, float, int | None, int | None]]:
+        """The n-grams of `text` that pushed `label` up most: (n-gram, weight, start, end) in `text`."""
+        check_is_fitted(self, "coef_")
+        j = self.labels_.index(label)
+        char, _, _ = self._vectorizers()
+        coef = self.coef_[j]
+        scored: dict[str, float] = {}
+        for gram in set(char.build_analyzer()(text)):
+            g = gram.strip()
+            if len(g) < 3:
+                continue
+            idx = murmurhash3_32(gram, seed=0, positive=True) % self.char_features
+            scored[g] = max(scored.get(g, -1e9), float(coef[idx]))
+        offset = self.char_features
+        for gram in set(self.word_ngrams(text)):
+            idx = offset + murmurhash3_32(gram, seed=0, positive=True) % self.word_features
+            scored[gram] = max(scored.get(gram, -1e9), float(coef[idx]) * 1.5)
+        best = sorted(((w, g) for g, w in scored.items() if w > 0), reverse=True)
+        out: list[tuple[str, float, int | None, int | None]] = []
+        taken: list[tuple[int, int]] = []
+        for w, g in best:
+            pos = text.find(g)
+            if pos < 0:
+                continue
+            if any(pos < e and pos + len(g) > s for s, e in taken):
+                continue
+            taken.append((pos, pos + len(g)))
+            out.append((g, w, pos, pos + len(g)))
+            if len(out) >= k:
+                break
+        return out
+
+
+class ShippedModel:
+    """What `models/<version>/model.joblib` holds: the classifier, its version and thresholds."""
+
+    def __init__(self, classifier: TextClassifier, version: str, thresholds: dict[str, dict[str, float]]) -> None:
+        self.classifier = classifier
+        self.version = version
+        self.thresholds = thresholds
+        self.card: dict | None = None
+
+    def predict_proba(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:
+        return self.classifier.predict_proba(texts, cues)
+
+    def explain(self, text: str, label: str, k: int = 5):
+        return self.classifier.explain(text, label, k)

@@ -1,0 +1,189 @@
+"""Train, calibrate, threshold, evaluate and ship the classifier: `python -m training.train`.
+
+Seeded and deterministic: the same corpus and code give the same artifact and the same metrics.
+Writes models/<version>/{model.joblib, card.json, MODEL_CARD.md, metrics.json, plots}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from datetime import date
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from detector import Detector, __version__
+from detector.classifier import ShippedModel, TextClassifier
+from detector.evaluation import evaluate
+from detector.labels import LABELS
+from detector.model_store import ARTIFACT, CARD, sha256_file
+from training.splits import corpus_sha256, label_matrix, load_splits
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL_VERSION = "2026.11.1"
+BLOCK_PRECISION = 0.95
+REVIEW_PRECISION = 0.85
+
+SOURCES = [
+    {"name": "outreach-guard generated corpus", "path": "training/data/corpus.jsonl",
+     "licence": "Apache-2.0 (this project)", "made_by": "python -m training.generate_corpus"},
+    {"name": "UCI SMS Spam Collection v.1", "licence": "CC BY 4.0",
+     "citation": "Almeida, Gomez Hidalgo, Yamakami. DocEng'11."},
+    {"name": "Indonesian SMS spam dataset v1.0 (Wibisono)", "licence": "CC BY-SA 4.0 (share-alike applies to "
+     "derivatives: this model's card and any redistribution of derived data)",
+     "citation": "Rahmi, F. and Wibisono, Y. (2016)."},
+    {"name": "Indonesia SMS Spam Dataset (bopbi)", "licence": "CC0 1.0"},
+]
+
+
+def _threshold(y: np.ndarray, p: np.ndarray, precision: float) -> float:
+    """The lowest threshold whose precision on validation reaches `precision` (recall allowing);
+    otherwise the threshold of best F1."""
+    order = np.argsort(-p)
+    ys, ps = y[order], p[order]
+    tp = np.cumsum(ys)
+    fp = np.cumsum(1 - ys)
+    prec = tp / np.maximum(tp + fp, 1)
+    rec = tp / max(ys.sum(), 1)
+    ok = np.where((prec >= precision) & (rec > 0))[0]
+    # thresholds sit between consecutive scores; ties resolved by taking the score itself
+    if len(ok):
+        i = ok[-1]
+        return float(max(ps[i], 0.05))
+    f1 = 2 * prec * rec / np.maximum(prec + rec, 1e-9)
+    return float(max(ps[int(np.argmax(f1))], 0.05))
+
+
+def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True) -> dict:
+    t0 = time.perf_counter()
+    splits = load_splits(seed)
+    rules = Detector.load(use_model=False)
+
+    def feats(rows):
+        return rules.features([r["text"] for r in rows])
+
+    xtr, ctr = feats(splits["train"])
+    xva, cva = feats(splits["validation"])
+    ytr, yva = label_matrix(splits["train"]), label_matrix(splits["validation"])
+    clf = TextClassifier(random_state=seed).fit(xtr, ytr, ctr)
+    clf.calibrate(xva, yva, cva)
+    pva = clf.predict_proba(xva, cva)
+    thresholds = {}
+    for j, lab in enumerate(LABELS):
+        block = _threshold(yva[:, j], pva[:, j], BLOCK_PRECISION)
+        review = min(block, _threshold(yva[:, j], pva[:, j], REVIEW_PRECISION))
+        thresholds[lab] = {"review": round(review, 4), "block": round(block, 4)}
+    shipped = ShippedModel(clf, MODEL_VERSION, thresholds)
+    out_dir = out_dir or REPO / "models" / MODEL_VERSION
+    out_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(shipped, out_dir / ARTIFACT, compress=3)
+    train_seconds = time.perf_counter() - t0
+    card = {
+        "name": "outreach-guard-classifier",
+        "version": MODEL_VERSION,
+        "date": date.today().isoformat(),
+        "detector_version": __version__,
+        "artifact": ARTIFACT,
+        "artifact_sha256": sha256_file(out_dir / ARTIFACT),
+        "artifact_bytes": (out_dir / ARTIFACT).stat().st_size,
+        "corpus_sha256": corpus_sha256(),
+        "seed": seed,
+        "libraries": _library_versions(),
+        "features": {"char_ngram_range": list(clf.char_ngram_range), "char_features": clf.char_features,
+                     "word_features": clf.word_features, "cue_features": clf.cue_features, "C": clf.C},
+        "thresholds": thresholds,
+        "threshold_policy": f"block: precision >= {BLOCK_PRECISION} on validation where recall allows, else best "
+                            f"F1; review: precision >= {REVIEW_PRECISION}",
+        "split_sizes": {k: len(v) for k, v in splits.items()},
+        "train_seconds": round(train_seconds, 1),
+        "data_sources": SOURCES,
+    }
+    (out_dir / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    metrics = evaluate_variants(out_dir, splits["test"])
+    card["metrics"] = metrics
+    (out_dir / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if verbose:
+        print(f"trained in {train_seconds:.1f}s; artifact {card['artifact_bytes'] / 1e6:.1f} MB")
+        print(comparison_table(metrics))
+    return card
+
+
+def evaluate_variants(model_dir: Path, test_rows: list[dict]) -> dict:
+    """Test-split metrics for the fused detector, rules alone and the model alone."""
+    variants = {
+        "fused": Detector.load(model_dir),
+        "rules_only": Detector.load(use_model=False),
+        "model_only": Detector.load(model_dir, config={"rules": {"review": 1.01, "block": 1.01}}),
+    }
+    out = {}
+    for name, det in variants.items():
+        rep = evaluate(det, test_rows, worst=10)
+        out[name] = rep.to_dict()
+        if name == "fused":
+            rep.plots(model_dir / "plots")
+            out["real_corpora"] = real_corpora_report(det, test_rows)
+    return out
+
+
+def real_corpora_report(det: Detector, test_rows: list[dict]) -> dict:
+    """Per real corpus (held-out rows only): false-positive rate on ordinary messages and recall of
+    promotional messages as bulk_marketing."""
+    out = {}
+    by_source: dict[str, list[dict]] = {}
+    for r in test_rows:
+        if str(r.get("source", "")).startswith("external:"):
+            by_source.setdefault(r["source"], []).append(r)
+    for source, rows in sorted(by_source.items()):
+        verdicts = det.check_many([r["text"] for r in rows])
+        ordinary = [v for r, v in zip(rows, verdicts, strict=True) if not r["labels"]]
+        promo = [v for r, v in zip(rows, verdicts, strict=True) if "bulk_marketing" in r["labels"]]
+        out[source] = {
+            "ordinary_n": len(ordinary),
+            "ordinary_fpr": round(sum(bool(v.labels) for v in ordinary) / max(len(ordinary), 1), 4),
+            "promo_n": len(promo),
+            "promo_recall_bulk_marketing": round(
+                sum(any(lr.label == "bulk_marketing" for lr in v.labels) for v in promo) / max(len(promo), 1), 4),
+        }
+    return out
+
+
+def comparison_table(metrics: dict) -> str:
+    lines = ["| variant | macro-F1 | micro-F1 | compliant FPR | compliant blocked | worst language macro-F1 |",
+             "|---|---|---|---|---|---|"]
+    for name, m in metrics.items():
+        if name == "real_corpora":
+            continue
+        worst = min(m["per_language"].items(), key=lambda kv: kv[1])
+        lines.append(f"| {name} | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['compliant_fpr']:.4f} | "
+                     f"{m['compliant_block_rate']:.4f} | {worst[0]} {worst[1]:.3f} |")
+    return "\n".join(lines)
+
+
+def _library_versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    names = ["scikit-learn", "numpy", "scipy", "joblib", "pythainlp", "jieba", "regex", "pyahocorasick",
+             "phonenumbers"]
+    out = {"python": platform.python_version()}
+    for n in names:
+        try:
+            out[n] = md.version(n)
+        except md.PackageNotFoundError:
+            out[n] = "missing"
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--out", type=Path, default=None, help="model folder (default models/<version>)")
+    args = ap.parse_args()
+    train(args.seed, args.out)
+
+
+if __name__ == "__main__":
+    main()
