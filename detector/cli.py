@@ -158,16 +158,16 @@ def check_campaign(
 
 @app.command()
 def audit(
-    inputs: Annotated[list[Path], typer.Argument(help="Chat logs: JSONL, CSV or Parquet (files or dirs), gzip ok.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Chat logs: JSONL/CSV/Parquet, gzip ok.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("audit-out"),
     fmt: Annotated[Optional[str], typer.Option("--format", help="jsonl | csv | parquet (default: by extension).")] = None,  # noqa: UP045,E501
     maps: Annotated[Optional[list[str]], typer.Option("--map", help="Column names: text=body,seller_id=shop")] = None,  # noqa: UP045,E501
-    bulk_min: Annotated[int, typer.Option("--bulk-min", min=2, help="Customers for a bulk-push cluster.")] = 20,
+    bulk_min: Annotated[int, typer.Option("--bulk-min", min=2, help="Customers making a bulk push.")] = 20,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted audit in --out.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="local (joblib) or dask.")] = "local",
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address.")] = None,  # noqa: UP045,E501
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = -1,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Rows per checkpointed chunk.")] = 2000,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Rows per checkpoint.")] = 2000,
     model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the classifier.")] = False,
     keep_work: Annotated[bool, typer.Option("--keep-work", help="Keep the checkpoint directory.")] = False,

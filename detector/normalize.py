@@ -47,9 +47,10 @@ class _Tables:
     keywords: frozenset[str]
     leet: dict[str, str]
     digit_words: dict[str, str]
-    dot_words: tuple[str, ...]
-    slash_words: tuple[str, ...]
-    tlds: tuple[str, ...]
+    dot_re: regex.Pattern
+    slash_re: regex.Pattern
+    digit_run_re: regex.Pattern
+    digit_token_re: regex.Pattern
 
 
 def _data() -> dict:
@@ -112,14 +113,16 @@ def _tables() -> _Tables:
         for digit, forms in words.items():
             for form in forms:
                 digit_words[_fold_word(form, table)] = str(digit)
+    tlds = tuple(data["tlds"])
     return _Tables(
         translate=table,
         keywords=frozenset(data["leet_keywords"]),
         leet=dict(data["leet"]),
         digit_words=digit_words,
-        dot_words=tuple(data["dot_words"]),
-        slash_words=tuple(data["slash_words"]),
-        tlds=tuple(data["tlds"]),
+        dot_re=_dot_words_re(tuple(data["dot_words"]), tlds),
+        slash_re=_slash_words_re(tuple(data["slash_words"]), tlds),
+        digit_run_re=_digit_run_re(tuple(digit_words)),
+        digit_token_re=regex.compile(rf"{_alternation(tuple(digit_words))}|[0-9]"),
     )
 
 
@@ -135,6 +138,7 @@ _INVISIBLE = regex.compile(
     r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20df\u20e1\u20e4-\u20f0\ufe20-\ufe2f"
     r"\U000e0000-\U000e007f\U000e0100-\U000e01ef\ud800-\udfff]+"
 )
+_ASCII_CONTROLS = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _KEYCAP = regex.compile(r"([0-9#*])\u20e3")
 _SPACES = regex.compile(r"[^\S\n]{2,}|[^\S\n ]|\n{2,}|\n[^\S\n]+|[^\S\n]+\n")
 # Single letters separated by one separator: "w h a t s a p p", "w.h.a.t.s", "l-i-n-e", "W.A".
@@ -222,21 +226,17 @@ def _rewrites(b: _Builder, t: _Tables) -> None:
         if "\u20e3" in text:
             b.sub(_KEYCAP, lambda m: m.group(1))
         b.sub(_INVISIBLE, lambda m: "")
-    elif _has_controls(text):
+    elif _ASCII_CONTROLS.search(text):
         b.sub(_INVISIBLE, lambda m: "")
-    b.sub(_dot_words_re(t), lambda m: ".")
-    b.sub(_slash_words_re(t), lambda m: "/")
+    b.sub(t.dot_re, lambda m: ".")
+    b.sub(t.slash_re, lambda m: "/")
     b.sub(_SPACED, lambda m: _join_letters(m.group(0)))
     if "." in b.text:
         b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
     if _LEET_CHARS.search(b.text):
         b.sub(_LEET_TOKEN, lambda m: _unleet(m.group(0), t))
-    b.sub(_digit_words_re(t), lambda m: _digits_from_words(m.group(0), t))
+    b.sub(t.digit_run_re, lambda m: _digits_from_words(m.group(0), t))
     b.sub(_SPACES, lambda m: "\n" if "\n" in m.group(0) else " ")
-
-
-def _has_controls(text: str) -> bool:
-    return any(c < " " and c not in "\t\n" for c in text) or "\x7f" in text
 
 
 def _join_letters(s: str) -> str:
@@ -263,8 +263,7 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-@lru_cache(maxsize=1)
-def _dot_words_re_cached(words: tuple[str, ...], tlds: tuple[str, ...]) -> regex.Pattern:
+def _dot_words_re(words: tuple[str, ...], tlds: tuple[str, ...]) -> regex.Pattern:
     # "shop88 dot com", "wa (titik) me", "t 点 me": only when a domain-like word follows.
     alts, tld = _alternation(words), _alternation(tlds)
     return regex.compile(
@@ -273,8 +272,7 @@ def _dot_words_re_cached(words: tuple[str, ...], tlds: tuple[str, ...]) -> regex
     )
 
 
-@lru_cache(maxsize=1)
-def _slash_words_re_cached(words: tuple[str, ...], tlds: tuple[str, ...]) -> regex.Pattern:
+def _slash_words_re(words: tuple[str, ...], tlds: tuple[str, ...]) -> regex.Pattern:
     # "wa.me slash 60123": only right after a domain.
     alts, tld = _alternation(words), _alternation(tlds)
     return regex.compile(
@@ -282,50 +280,19 @@ def _slash_words_re_cached(words: tuple[str, ...], tlds: tuple[str, ...]) -> reg
     )
 
 
-def _dot_words_re(t: _Tables) -> regex.Pattern:
-    return _dot_words_re_cached(t.dot_words, t.tlds)
-
-
-def _slash_words_re(t: _Tables) -> regex.Pattern:
-    return _slash_words_re_cached(t.slash_words, t.tlds)
-
-
-@lru_cache(maxsize=1)
-def _digit_words_re_cached(words: tuple[str, ...]) -> regex.Pattern:
-    latin = [w for w in words if w.isascii()]
-    other = [w for w in words if not w.isascii()]
-    lat = "|".join(regex.escape(w) for w in sorted(latin, key=len, reverse=True))
-    oth = "|".join(regex.escape(w) for w in sorted(other, key=len, reverse=True))
-    word = rf"(?:(?<![\p{{L}}])(?:{lat})(?![\p{{L}}])|{oth}|[0-9])"
+def _digit_run_re(words: tuple[str, ...]) -> regex.Pattern:
+    latin = tuple(w for w in words if w.isascii())
+    other = tuple(w for w in words if not w.isascii())
+    word = rf"(?:(?<![\p{{L}}])(?:{_alternation(latin)})(?![\p{{L}}])|{_alternation(other)})"
     sep = r"[ \t,\-.]{0,2}"
-    # Three or more digit words in a row (mixed with digits is fine): "kosong satu dua", "零一二三".
-    return regex.compile(rf"{word}(?:{sep}{word}){{2,}}")
-
-
-def _digit_words_re(t: _Tables) -> regex.Pattern:
-    return _digit_words_re_cached(tuple(sorted(t.digit_words)))
+    # Three or more number words or digits in a row, at least two of them words: "kosong satu dua", "零一二三".
+    item = rf"(?:{word}|[0-9])"
+    return regex.compile(rf"{item}(?:{sep}{item})*?{sep}{word}(?:{sep}{item})*?{sep}{word}(?:{sep}{item})*"
+                         rf"|{word}{sep}{word}{sep}{item}(?:{sep}{item})*|{item}{sep}{word}{sep}{word}(?:{sep}{item})*")
 
 
 def _digits_from_words(s: str, t: _Tables) -> str | None:
-    out = []
-    pattern = _digit_token_re(t)
-    for m in pattern.finditer(s):
-        w = m.group(0)
-        out.append(w if w.isdigit() else t.digit_words[w])
-    joined = "".join(out)
-    if sum(1 for m in pattern.finditer(s) if not m.group(0).isdigit()) < 2:
-        return None  # mostly digits already: leave number formatting alone
-    return joined
-
-
-@lru_cache(maxsize=1)
-def _digit_token_re_cached(words: tuple[str, ...]) -> regex.Pattern:
-    alts = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
-    return regex.compile(rf"{alts}|[0-9]")
-
-
-def _digit_token_re(t: _Tables) -> regex.Pattern:
-    return _digit_token_re_cached(tuple(sorted(t.digit_words)))
+    return "".join(w if w.isdigit() else t.digit_words[w] for w in t.digit_token_re.findall(s))
 
 
 def _once(b: _Builder, t: _Tables) -> None:

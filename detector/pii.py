@@ -16,6 +16,7 @@ import phonenumbers
 import regex
 import yaml
 
+from detector.prefilter import Prefilter
 from detector.verdict import Recipient
 
 PiiKind = str  # "phone" | "email" | "national_id" | "address"
@@ -30,6 +31,8 @@ class PiiItem:
     is_recipient: bool = False
 
 
+_SEVEN_DIGITS = regex.compile(r"\d(?:\D{0,3}\d){6}")
+_TWELVE_DIGITS = regex.compile(r"\d(?:-?\d){11}")
 # Cheap pre-test: phonenumbers costs ~0.3 ms a call, so only digit runs that could be numbers reach it.
 _PHONE_CANDIDATE = regex.compile(r"(?<![\w/=.])\+?\(?\d[\d \-().]{6,18}\d(?![\w/])")
 _EMAIL = regex.compile(r"(?<![\w.+-])[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}(?![\w])")
@@ -49,7 +52,8 @@ _NRIC_M = "kltjnxwutrq"
 def _data() -> dict:
     with resources.files("detector.lexicons").joinpath("pii.yaml").open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    data["address_res"] = {k: regex.compile(v, regex.MULTILINE) for k, v in data["addresses"].items()}
+    data["address_res"] = [regex.compile(v, regex.MULTILINE) for v in data["addresses"].values()]
+    data["address_prefilter"] = Prefilter(list(data["addresses"].values()))
     data["list_line_re"] = regex.compile(data["list_line"], regex.MULTILINE)
     return data
 
@@ -61,7 +65,7 @@ def _regions(language: str | None) -> list[str]:
 
 
 def find_phones(text: str, language: str | None = None) -> list[PiiItem]:
-    if sum(c.isdigit() for c in text) < 7:
+    if not _SEVEN_DIGITS.search(text):
         return []
     out: list[PiiItem] = []
     regions = _regions(language)
@@ -114,11 +118,11 @@ def _valid_nric(prefix: str, digits: str, check: str) -> bool:
 
 def find_national_ids(text: str) -> list[PiiItem]:
     out: list[PiiItem] = []
-    if sum(c.isdigit() for c in text) >= 7:
+    if _SEVEN_DIGITS.search(text):
         for m in _NRIC.finditer(text):
             if _valid_nric(m.group(1), m.group(2), m.group(3)):
                 out.append(PiiItem("national_id", m.start(), m.end(), m.group(0)))
-        if sum(c.isdigit() for c in text) >= 12:
+        if _TWELVE_DIGITS.search(text):
             for m in _MYKAD.finditer(text):
                 if _valid_mykad(m) and ("-" in m.group(0) or not _inside_phone(m, text)):
                     out.append(PiiItem("national_id", m.start(), m.end(), "".join(m.groups())))
@@ -133,8 +137,9 @@ def find_addresses(text: str) -> list[PiiItem]:
     if not any(c.isdigit() for c in text):
         return []
     out: list[PiiItem] = []
-    for rx in _data()["address_res"].values():
-        for m in rx.finditer(text):
+    data = _data()
+    for i in data["address_prefilter"].candidates(text):
+        for m in data["address_res"][i].finditer(text):
             out.append(PiiItem("address", m.start(), m.end(), m.group(0)))
     return out
 

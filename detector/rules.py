@@ -1,7 +1,7 @@
 """The rule engine: lexicon phrases and patterns over the normalised text, cue combinations, negation.
 
 Phrases of every language go into one Aho-Corasick automaton (one pass, works on run-on Thai and Chinese);
-patterns are regexes guarded by the script they need. A rule fires on its own phrase/pattern, optionally only
+patterns are regexes, run only when a literal each match needs is present (detector/prefilter.py). A rule fires on its own phrase/pattern, optionally only
 when its `all_of` cues stand within `window` characters, or on the co-occurrence of its cues alone. A negation
 or refusal cue earlier in the same clause turns a hit into `review` or clears it.
 """
@@ -16,6 +16,7 @@ import regex
 
 from detector.lexicon import CueEntry, Lexicon, NegationEntry, RuleEntry
 from detector.normalize import normalize_text
+from detector.prefilter import Prefilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +39,6 @@ def _is_word_char(c: str) -> bool:
     return c.isascii() and c.isalnum()
 
 
-def _script_guard(pattern: str) -> str:
-    """Which script a pattern needs, so it is skipped on texts that cannot match."""
-    if regex.search(r"[\u0e00-\u0e7f]", pattern):
-        return "thai"
-    if regex.search(r"[\u3400-\u9fff]", pattern):
-        return "han"
-    return "any"
-
-
 class _Target:
     __slots__ = ("kind", "entry", "prefix", "left", "right", "length")
 
@@ -63,7 +55,7 @@ class RuleEngine:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._automaton = ahocorasick.Automaton()
-        self._patterns: list[tuple[str, str, object, regex.Pattern]] = []
+        self._patterns: list[tuple[str, object, regex.Pattern]] = []
         table: dict[str, list[_Target]] = {}
         entries: list[tuple[str, CueEntry | RuleEntry | NegationEntry]] = (
             [("cue", c) for c in lexicon.cues] + [("rule", r) for r in lexicon.rules]
@@ -76,7 +68,8 @@ class RuleEngine:
                 if phrase:
                     table.setdefault(phrase, []).append(_Target(kind, entry, phrase, prefix))
             for pat in entry.patterns:
-                self._patterns.append((kind, _script_guard(pat), entry, regex.compile(pat)))
+                self._patterns.append((kind, entry, regex.compile(pat)))
+        self._prefilter = Prefilter([rx.pattern for _, _, rx in self._patterns])
         for phrase, targets in table.items():
             self._automaton.add_word(phrase, targets)
         if table:
@@ -115,18 +108,8 @@ class RuleEngine:
                         while span_end < n and _is_word_char(text[span_end]):
                             span_end += 1
                     self._collect(t.kind, t.entry, Span(t.entry.id, start, span_end), cues, direct, negs)
-        has_thai = has_han = None
-        for kind, guard, entry, rx in self._patterns:
-            if guard == "thai":
-                if has_thai is None:
-                    has_thai = regex.search(r"[\u0e00-\u0e7f]", text) is not None
-                if not has_thai:
-                    continue
-            elif guard == "han":
-                if has_han is None:
-                    has_han = regex.search(r"[\u3400-\u9fff]", text) is not None
-                if not has_han:
-                    continue
+        for i in self._prefilter.candidates(text):
+            kind, entry, rx = self._patterns[i]
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     self._collect(kind, entry, Span(entry.id, m.start(), m.end()), cues, direct, negs)

@@ -1,17 +1,16 @@
-"""Error bodies and handlers: 4xx with a clear message and field paths; nothing echoes the input back."""
+"""Error bodies and handlers: 4xx with a clear message and field paths; nothing echoes the input back.
+
+Unexpected exceptions are caught in the middleware (500, type logged, message never)."""
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from .logs import log_event
 
 ERROR_CODES: dict[int, str] = {
     400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
@@ -67,14 +66,6 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Sa
     return SafeJSONResponse(body, status_code=422)
 
 
-async def _unexpected(request: Request, exc: Exception) -> SafeJSONResponse:
-    # Log the exception type only: its message may carry message text.
-    log_event("unhandled_error", logging.ERROR, request_id=getattr(request.state, "request_id", None),
-              error=type(exc).__name__)
-    return error_response(request, 500, "internal error")
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -58,7 +59,11 @@ def create_app(settings: Settings | None = None, detector: Detector | None = Non
     install_error_handlers(app)
     for router in (health.router, messages.router, campaigns.router, model.router, metrics.router):
         app.include_router(router)
-    paths = frozenset(getattr(r, "path", "") for r in app.routes)
+
+    @cache
+    def known_paths() -> frozenset[str]:  # route templates, for requests the middleware rejects itself
+        return frozenset(app.openapi()["paths"])
+
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics,
-                       known_paths=lambda: paths)
+                       known_paths=known_paths)
     return app

@@ -6,6 +6,7 @@ It sees bytes, never parses them, and logs metadata only (route template, status
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -32,7 +33,7 @@ def _is_json(content_type: str) -> bool:
 
 class GuardMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics,
-                 known_paths: Callable[[], set[str]] = set) -> None:
+                 known_paths: Callable[[], frozenset[str]] = frozenset) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
@@ -68,6 +69,10 @@ class GuardMiddleware:
             if not status_box["started"]:
                 await self._reject(send_wrapper, request_id, 413,
                                    f"request body exceeds {self.max_body_bytes} bytes")
+        except Exception as exc:  # a bug: answer 500, log the type only (its message may quote the text)
+            log_event("unhandled_error", logging.ERROR, request_id=request_id, error=type(exc).__name__)
+            if not status_box["started"]:
+                await self._reject(send_wrapper, request_id, 500, "internal error")
         finally:
             self._record(scope, state, request_id, status_box["status"], time.perf_counter() - started)
 
@@ -97,7 +102,7 @@ class GuardMiddleware:
 
     @staticmethod
     async def _reject(send: Send, request_id: str, status: int, message: str) -> None:
-        code = {413: "payload_too_large", 415: "unsupported_media_type"}[status]
+        code = {413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error"}[status]
         body = json.dumps({"error": code, "message": message, "request_id": request_id}).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),

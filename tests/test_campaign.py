@@ -192,3 +192,48 @@ def test_campaign_verdict_serialises(det: Detector) -> None:
     back = json.loads(v.model_dump_json())
     ev = back["labels"][0]["evidence"][0]
     assert ev["start"] is None and ev["rule_id"].startswith("fact.")
+
+
+# --- CLI: outreach-guard check-campaign FILE.json ------------------------------------------------
+
+def run_cli(*args: str, stdin: bytes | None = None):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    return subprocess.run([sys.executable, "-c", "from detector.cli import run; run()", *args], input=stdin,
+                          capture_output=True, cwd=Path(__file__).resolve().parents[1], timeout=120)
+
+
+@pytest.mark.parametrize(("camp", "code", "decision"), [
+    (campaign(), 2, "block"),
+    (campaign(audience="order_buyers", recipient_count=1, order_ids=["O1"], body=SHIPPED,
+              customer_consent=True, ships_items=[{"sku": "GIFT-1", "ordered": False}]), 1, "review"),
+    ({"campaign": campaign(audience="order_buyers", recipient_count=1, order_ids=["O1"], body=SHIPPED)}, 0,
+     "allow"),
+])
+def test_cli_check_campaign_exit_codes(tmp_path, camp: dict, code: int, decision: str) -> None:
+    f = tmp_path / "campaign.json"
+    f.write_text(json.dumps(camp), encoding="utf-8")
+    r = run_cli("check-campaign", str(f))
+    assert r.returncode == code, r.stderr.decode()
+    assert json.loads(r.stdout)["decision"] == decision
+
+
+def test_cli_check_campaign_reads_stdin() -> None:
+    r = run_cli("check-campaign", "-", stdin=json.dumps(campaign()).encode())
+    assert r.returncode == 2 and json.loads(r.stdout)["labels"][0]["label"] == "bulk_marketing"
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", json.dumps(campaign(channel="fax")).encode()])
+def test_cli_check_campaign_bad_input_is_65(tmp_path, content: bytes) -> None:
+    f = tmp_path / "bad.json"
+    f.write_bytes(content)
+    r = run_cli("check-campaign", str(f))
+    assert r.returncode == 65
+    assert b"error" in r.stderr
+
+
+def test_cli_check_campaign_usage_is_64(tmp_path) -> None:
+    assert run_cli("check-campaign").returncode == 64
+    assert run_cli("check-campaign", str(tmp_path / "missing.json")).returncode == 65

@@ -227,12 +227,16 @@ def test_metrics_count_requests_and_labels(det: Detector) -> None:
     with TestClient(create_app(Settings(), detector=det)) as c:
         c.post("/v1/messages/check", json={"text": INVITE})
         c.post("/v1/messages/check-batch", json={"messages": [{"text": SHIPPING}, {"text": INVITE}]})
+        c.post("/v1/messages/check", content=b"x", headers={"Content-Type": "text/plain"})
+        c.get("/no/such/path/12345")
         text = c.get("/metrics").text
     assert 'outreach_guard_requests_total{method="POST",route="/v1/messages/check",status="200"} 1.0' in text
     assert 'outreach_guard_decisions_total{decision="block",endpoint="check"} 1.0' in text
     assert 'outreach_guard_decisions_total{decision="allow",endpoint="check-batch"} 1.0' in text
     assert 'outreach_guard_labels_total{decision="block",label="group_invite"} 2.0' in text
     assert "outreach_guard_request_duration_seconds_bucket" in text
+    assert 'route="/v1/messages/check",status="415"} 1.0' in text  # rejected before routing, still named
+    assert 'route="unmatched",status="404"} 1.0' in text and "12345" not in text  # no raw URLs as labels
     assert "whatsapp.com" not in text
 
 
@@ -270,3 +274,25 @@ def test_logs_never_contain_text_or_personal_data(det: Detector, caplog: pytest.
         assert value not in captured, f"{value!r} reached the logs"
     for digits in ("3456789", "91234567"):
         assert digits not in formatted.replace(" ", "").replace("-", "")
+
+
+class _Broken:
+    """A detector with a bug whose exception message quotes the text."""
+
+    version = "broken"
+    model_card = None
+
+    def check(self, text, context=None, *, lang=None):
+        raise RuntimeError(f"crashed on {text}")
+
+
+def test_a_bug_is_500_without_leaking_text(caplog: pytest.LogCaptureFixture,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    with TestClient(create_app(Settings(), detector=_Broken())) as c:
+        r = c.post("/v1/messages/check", json={"text": f"call {PII['other_phone']}"})
+    assert r.status_code == 500 and r.json()["error"] == "internal_error"
+    out = capsys.readouterr()
+    logged = caplog.text + out.out + out.err
+    assert "RuntimeError" in logged and "unhandled_error" in logged
+    assert PII["other_phone"] not in logged and "crashed on" not in logged

@@ -42,7 +42,7 @@ def test_spec_documents_every_endpoint_and_error() -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     response = case.call_and_validate(checks=CHECKS)

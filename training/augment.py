@@ -20,9 +20,25 @@ ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060")
 _LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "l": "1", "g": "9", "b": "8"}
 _LEET_ALT = {"a": "@", "i": "!", "s": "$", "o": "()", "e": "€"}
 _CYRILLIC = {
-    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
-    "A": "А", "E": "Е", "O": "О", "P": "Р", "C": "С", "X": "Х", "B": "В", "H": "Н", "K": "К",
-    "M": "М", "T": "Т",
+    "a": "а",
+    "e": "е",
+    "o": "о",
+    "p": "р",
+    "c": "с",
+    "x": "х",
+    "y": "у",
+    "i": "і",
+    "A": "А",
+    "E": "Е",
+    "O": "О",
+    "P": "Р",
+    "C": "С",
+    "X": "Х",
+    "B": "В",
+    "H": "Н",
+    "K": "К",
+    "M": "М",
+    "T": "Т",
 }
 _CIRCLED = {str(d): c for d, c in enumerate("⓪①②③④⑤⑥⑦⑧⑨")}
 _KEYCAP = {str(d): f"{d}\ufe0f\u20e3" for d in range(10)}
@@ -185,8 +201,8 @@ def codemix(
 ) -> str:
     """Swap native words for English ones from ``table`` (native -> English choices).
 
-    Every match is replaced with probability 0.7; when nothing matched, an English filler (``pls``,
-    ``btw``...) is appended so the result is always code-mixed. Longer keys are tried first.
+    Every match is replaced with probability 0.7 (at least one always is); when nothing matched, an English
+    filler (``pls``, ``btw``...) is appended so the result is always code-mixed. Longer keys are tried first.
     """
     keys = sorted(table, key=len, reverse=True)
     if not keys:
@@ -204,6 +220,11 @@ def codemix(
         return m.group(1)
 
     out = pattern.sub(swap, text)
+    first = pattern.search(text)
+    if hits == 0 and first:  # always mix at least one word when one is available
+        key = next(k for k in keys if k.lower() == first.group(1).lower())
+        out = text[: first.start()] + rng.choice(list(table[key])) + text[first.end() :]
+        hits = 1
     if hits == 0 and fillers:
         sep = "" if not word_boundary else " "
         out = f"{out}{sep}{rng.choice(list(fillers))}"
@@ -224,9 +245,7 @@ WORD_TRICKS: dict[str, WordFn] = {
 }
 
 
-def obfuscate(
-    text: str, lang: str, rng: random.Random, app_words: Sequence[str]
-) -> tuple[str, list[str]]:
+def obfuscate(text: str, lang: str, rng: random.Random, app_words: Sequence[str]) -> tuple[str, list[str]]:
     """Disguise the app names, digit runs and links in ``text``; return the new text and the tricks used.
 
     One or two tricks are applied; the result always differs from the input when there is something to hide.
@@ -251,6 +270,7 @@ def obfuscate(
     if not options:
         options.append("text")
     rng.shuffle(options)
+    original = text
     for kind in options[: rng.choice((1, 1, 2))]:
         if kind == "app":
             name = rng.choice(list(WORD_TRICKS))
@@ -271,6 +291,23 @@ def obfuscate(
             text = link_re.sub(lambda m: dot_words(m.group(0), lang, rng), text, count=1)
             tricks.append("dot_words")
         else:
-            text = zero_width(text, rng) if rng.random() < 0.5 else fullwidth(text)
-            tricks.append("whole_text")
+            text, name = _obfuscate_some_word(text, rng)
+            tricks.append(name)
+    if text == original:  # e.g. leetspeak on a Chinese app name: fall back to another word
+        text, name = _obfuscate_some_word(text, rng)
+        tricks.append(name)
     return text, tricks
+
+
+def _obfuscate_some_word(text: str, rng: random.Random) -> tuple[str, str]:
+    """Disguise one longer Latin word, or (Thai/Chinese) sprinkle zero-width characters into a short span."""
+    words = [m for m in re.finditer(r"[A-Za-z]{4,}", text)]
+    if words:
+        m = rng.choice(words)
+        name = rng.choice(list(WORD_TRICKS))
+        return text[: m.start()] + WORD_TRICKS[name](m.group(0), rng) + text[m.end() :], name
+    if len(text) < 2:
+        return text, "none"
+    start = rng.randrange(max(1, len(text) - 6))
+    end = min(len(text), start + rng.randint(3, 8))
+    return text[:start] + zero_width(text[start:end], rng) + text[end:], "zero_width"

@@ -3,11 +3,11 @@
     python -m training.chatlog --messages 20000 --out chats.jsonl.gz [--seed 7] [--sellers 60] [--corpus PATH]
 
 Dozens of sellers in several languages; most are honest (order updates, many near-identical across customers),
-a few are bulk pushers (one promotional template with per-customer slots sent to many past customers in a burst)
+a few are bulk pushers (one promotional template with per-customer slots sent to many past customers at once)
 and a few are group inviters (an invite link in their conversations and in a burst). Customers ask, reply and
 sometimes give their phone. Written day by day in time order (bounded memory at any size). The ground truth
 (seller roles) goes to `<out>.truth.json`. Honest sellers' wording may be sampled from the labelled corpus
-(`training/data/corpus.jsonl`, rows with no labels) when it is there.
+(`training/data/corpus.jsonl`: rows with no labels; inviters also use its group invitations) when it is there.
 """
 
 from __future__ import annotations
@@ -30,11 +30,25 @@ DEFAULT_CORPUS = Path(__file__).parent / "data" / "corpus.jsonl"
 LANG_WEIGHTS = {"en": 30, "ms": 12, "id": 14, "th": 10, "vi": 10, "tl": 8, "zh-Hans": 10, "zh-Hant": 6}
 COURIERS = ["J&T", "Ninja Van", "Flash Express", "GHN", "LBC", "SF Express", "Pos Laju", "JNE"]
 SHOPS = ["TrendyMart", "GadgetHub", "BeautyBox", "HomeNest", "KidsJoy"]
-APPS = {"whatsapp": "https://chat.whatsapp.com/{k}", "line": "https://line.me/R/ti/g/{k}", "ไลน์": "line.me/R/ti/g/{k}",
-        "telegram": "https://t.me/+{k}", "zalo": "https://zalo.me/g/{k}", "facebook": "https://www.facebook.com/groups/{k}",
-        "微信": "weixin.qq.com/g/{k}"}  # fmt: skip
-PHONE_FMT = {"en": "+65 9{d3} {d4}", "ms": "01{d1}-{d3} {d4}", "id": "0812-{d4}-{d4}", "th": "08{d1}-{d3}-{d4}",
-             "vi": "09{d1} {d3} {d4}", "tl": "0917 {d3} {d4}", "zh-Hans": "138 {d4} {d4}", "zh-Hant": "0912-{d3}-{d3b}"}  # fmt: skip
+APPS = {
+    "whatsapp": "https://chat.whatsapp.com/{k}",
+    "line": "https://line.me/R/ti/g/{k}",
+    "ไลน์": "line.me/R/ti/g/{k}",
+    "telegram": "https://t.me/+{k}",
+    "zalo": "https://zalo.me/g/{k}",
+    "facebook": "https://www.facebook.com/groups/{k}",
+    "微信": "weixin.qq.com/g/{k}",
+}
+PHONE_FMT = {
+    "en": "+65 9{d3} {d4}",
+    "ms": "01{d1}-{d3} {d4}",
+    "id": "0812-{d4}-{d4}",
+    "th": "08{d1}-{d3}-{d4}",
+    "vi": "09{d1} {d3} {d4}",
+    "tl": "0917 {d3} {d4}",
+    "zh-Hans": "138 {d4} {d4}",
+    "zh-Hant": "0912-{d3}-{d3b}",
+}
 
 
 @dataclass
@@ -55,15 +69,26 @@ def _digits(rng: random.Random, n: int) -> str:
 
 
 class ChatLogGenerator:
-    def __init__(self, messages: int, seed: int = 7, sellers: int = 60, pushers: int = 3, inviters: int = 3,
-                 days: int = 14, start: str = "2026-10-01", corpus: Path | None = None) -> None:
+    def __init__(
+        self,
+        messages: int,
+        seed: int = 7,
+        sellers: int = 60,
+        pushers: int = 3,
+        inviters: int = 3,
+        days: int = 14,
+        start: str = "2026-10-01",
+        corpus: Path | None = None,
+    ) -> None:
         self.n = messages
         self.rng = random.Random(seed)
         self.t = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
         self.days = days
         self.start = datetime.fromisoformat(start).replace(tzinfo=timezone.utc)
         langs = list(LANG_WEIGHTS)
-        roles = ["pusher"] * pushers + ["inviter"] * inviters + ["honest"] * max(0, sellers - pushers - inviters)
+        roles = (
+            ["pusher"] * pushers + ["inviter"] * inviters + ["honest"] * max(0, sellers - pushers - inviters)
+        )
         self.rng.shuffle(roles)  # bad sellers hidden among honest ones
         self.sellers: list[Seller] = []
         for i, role in enumerate(roles):
@@ -78,14 +103,20 @@ class ChatLogGenerator:
         self.burst = max(30, messages // 700)
 
     def _load_corpus(self, path: Path | None) -> dict[str, list[str]]:
+        """Compliant wording per language (`lang`), and group invitations (`lang:invite`), from the corpus."""
         out: dict[str, list[str]] = {}
         if path is None or not path.exists():
             return out
         with open(path, encoding="utf-8") as f:
             for line in f:
                 row = json.loads(line)
-                if not row.get("labels") and isinstance(row.get("text"), str) and len(row["text"]) < 400:
-                    out.setdefault(row.get("lang", "en"), []).append(row["text"])
+                text, labels = row.get("text"), row.get("labels") or []
+                if not isinstance(text, str) or len(text) > 400:
+                    continue
+                if not labels:
+                    out.setdefault(row.get("lang", "en"), []).append(text)
+                elif labels == ["group_invite"]:
+                    out.setdefault(f"{row.get('lang', 'en')}:invite", []).append(text)
         return out
 
     def truth(self) -> dict[str, Any]:
@@ -97,7 +128,9 @@ class ChatLogGenerator:
     # -- filling slots ----------------------------------------------------------------------------------
     def _slots(self, seller: Seller, lang: str, day: datetime) -> dict[str, str]:
         r = self.rng
-        phone = PHONE_FMT[lang].format(d1=_digits(r, 1), d3=_digits(r, 3), d3b=_digits(r, 3), d4=_digits(r, 4))
+        phone = PHONE_FMT[lang].format(
+            d1=_digits(r, 1), d3=_digits(r, 3), d3b=_digits(r, 3), d4=_digits(r, 4)
+        )
         return {
             "name": r.choice(self.t[lang]["names"]),
             "order": f"{r.choice(['', 'OD', '#'])}{_digits(r, 10)}",
@@ -119,12 +152,27 @@ class ChatLogGenerator:
             slots = {**slots, "link": seller.links[app]}
         return template.format(**slots)
 
-    def _row(self, conv: str, seller: Seller, customer: str, sender: str, at: datetime, text: str,
-             order: str | None) -> dict[str, Any]:
+    def _row(
+        self,
+        conv: str,
+        seller: Seller,
+        customer: str,
+        sender: str,
+        at: datetime,
+        text: str,
+        order: str | None,
+    ) -> dict[str, Any]:
         self._msg += 1
-        return {"conversation_id": conv, "message_id": f"M{self._msg:09d}", "seller_id": seller.seller_id,
-                "customer_id": customer, "sender": sender, "sent_at": at.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-                "text": text, "order_id": order}  # fmt: skip
+        return {
+            "conversation_id": conv,
+            "message_id": f"M{self._msg:09d}",
+            "seller_id": seller.seller_id,
+            "customer_id": customer,
+            "sender": sender,
+            "sent_at": at.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            "text": text,
+            "order_id": order,
+        }
 
     # -- a normal conversation ----------------------------------------------------------------------------
     def _conversation(self, seller: Seller, day: datetime) -> list[dict[str, Any]]:
@@ -142,8 +190,11 @@ class ChatLogGenerator:
         for _ in range(r.randint(1, 4)):
             at += timedelta(seconds=r.randint(20, 3_600))
             if not gave_phone and r.random() < 0.2:
-                rows.append(self._row(conv, seller, customer, "customer", at,
-                                      r.choice(t["phone"]).format(**slots), order))  # fmt: skip
+                rows.append(
+                    self._row(
+                        conv, seller, customer, "customer", at, r.choice(t["phone"]).format(**slots), order
+                    )
+                )
                 gave_phone = True
                 at += timedelta(seconds=r.randint(20, 600))
             pool = [u for u in t["update"] if "{phone}" not in u or gave_phone]
@@ -151,7 +202,11 @@ class ChatLogGenerator:
             if self.corpus.get(lang) and r.random() < 0.15:
                 text = r.choice(self.corpus[lang])
             if seller.role == "inviter" and r.random() < 0.25:
-                text = self._fill(r.choice(t["invite"]), slots, seller)
+                corpus_invites = self.corpus.get(f"{lang}:invite")
+                if corpus_invites and r.random() < 0.5:
+                    text = r.choice(corpus_invites)
+                else:
+                    text = self._fill(r.choice(t["invite"]), slots, seller)
             rows.append(self._row(conv, seller, customer, "seller", at, text, order))
             if r.random() < 0.5:
                 at += timedelta(seconds=r.randint(20, 3_600))
@@ -174,8 +229,17 @@ class ChatLogGenerator:
             at += timedelta(seconds=r.randint(5, 90))
             self._conv += 1
             slots = self._slots(seller, seller.lang, day)
-            rows.append(self._row(f"V{self._conv:08d}", seller, customer, "seller", at,
-                                  self._fill(template, slots, seller), None))  # fmt: skip
+            rows.append(
+                self._row(
+                    f"V{self._conv:08d}",
+                    seller,
+                    customer,
+                    "seller",
+                    at,
+                    self._fill(template, slots, seller),
+                    None,
+                )
+            )
         return rows
 
     def days_rows(self) -> Iterator[list[dict[str, Any]]]:
@@ -221,8 +285,19 @@ def write_chatlog(out: str | Path, messages: int, **kwargs: Any) -> dict[str, An
             if is_csv:
                 import csv
 
-                w = csv.DictWriter(f, fieldnames=["conversation_id", "message_id", "seller_id", "customer_id",
-                                                   "sender", "sent_at", "text", "order_id"])  # fmt: skip
+                w = csv.DictWriter(
+                    f,
+                    fieldnames=[
+                        "conversation_id",
+                        "message_id",
+                        "seller_id",
+                        "customer_id",
+                        "sender",
+                        "sent_at",
+                        "text",
+                        "order_id",
+                    ],
+                )
                 w.writeheader()
             for rows in gen.days_rows():
                 for row in rows:
@@ -244,13 +319,27 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pushers", type=int, default=3)
     ap.add_argument("--inviters", type=int, default=3)
     ap.add_argument("--days", type=int, default=14)
-    ap.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="labelled corpus to sample honest wording from")
+    ap.add_argument(
+        "--corpus", default=str(DEFAULT_CORPUS), help="labelled corpus to sample honest wording from"
+    )
     ap.add_argument("--no-corpus", action="store_true", help="templates only")
     a = ap.parse_args(argv)
     corpus = None if a.no_corpus else Path(a.corpus)
-    truth = write_chatlog(a.out, a.messages, seed=a.seed, sellers=a.sellers, pushers=a.pushers,
-                          inviters=a.inviters, days=a.days, corpus=corpus)  # fmt: skip
-    print(json.dumps({"out": a.out, "messages": a.messages, "roles": {k: len(v) for k, v in truth["roles"].items()}}))
+    truth = write_chatlog(
+        a.out,
+        a.messages,
+        seed=a.seed,
+        sellers=a.sellers,
+        pushers=a.pushers,
+        inviters=a.inviters,
+        days=a.days,
+        corpus=corpus,
+    )
+    print(
+        json.dumps(
+            {"out": a.out, "messages": a.messages, "roles": {k: len(v) for k, v in truth["roles"].items()}}
+        )
+    )
 
 
 if __name__ == "__main__":

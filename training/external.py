@@ -3,8 +3,8 @@
 ``<shared>`` is ``$OUTREACH_GUARD_SHARED`` when set (a relative value is taken relative to the repository
 root), else ``<repo>/../shared``. Every reader returns rows in the corpus schema (``id``, ``lang``, ``text``,
 ``labels``, ``source`` = ``external:<corpus>``, ``kind``, ``group``) plus two bookkeeping fields:
-``raw_label`` (the class as written in the file) and ``use`` (``"train"``, or ``"aside:<reason>"`` for rows kept
-out of training). ``load_external()`` returns only the ``use == "train"`` rows.
+``raw_label`` (the class as written in the file) and ``use`` (``"train"``, or ``"aside:<reason>"`` for rows
+kept out of training). ``load_external()`` returns only the ``use == "train"`` rows.
 
 Mapping rules (the corpora are SMS, not marketplace chat, so only clear cases become positives):
 
@@ -17,9 +17,9 @@ Mapping rules (the corpora are SMS, not marketplace chat, so only clear cases be
   ``1`` fraud -> ``aside:fraud``. The ``2016-07-08 11:47:11.`` timestamp prefix is stripped.
 * **bopbi** (id, all spam): ``loan`` and ``non-provider-promo`` are unsolicited offers -> ``bulk_marketing``,
   plus ``offplatform_contact`` when they hand out a WhatsApp/phone contact (``CONTACT_RE``), except two
-  "loan" files that are really prize/black-magic scams (``ID_SCAM_RE``) -> ``aside:scam_in_loan``; ``prize`` ->
-  ``aside:prize_scam``; ``premium-sms`` -> ``aside:premium_rate``; ``evil-service`` (shaman services) ->
-  ``aside:fraud``.
+  "loan" files that are really prize/black-magic scams (``ID_SCAM_RE``) -> ``aside:scam_in_loan``;
+  ``prize`` -> ``aside:prize_scam``; ``premium-sms`` -> ``aside:premium_rate``; ``evil-service`` (shaman
+  services) -> ``aside:fraud``.
 
 HTML entities are unescaped (UCI has ``&lt;#&gt;``); files are decoded as UTF-8 with a cp1252/latin-1
 fallback; CR/CRLF line endings are normalised to LF.
@@ -131,14 +131,20 @@ def read_wibisono() -> list[dict[str, Any]]:
     return rows
 
 
-_BOPBI_ASIDE = {"prize": "aside:prize_scam", "premium-sms": "aside:premium_rate", "evil-service": "aside:fraud"}
+_BOPBI_ASIDE = {
+    "prize": "aside:prize_scam",
+    "premium-sms": "aside:premium_rate",
+    "evil-service": "aside:fraud",
+}
 
 
 def read_bopbi() -> list[dict[str, Any]]:
     """bopbi Indonesian spam: one message per ``<category>/<n>.txt``; ``raw_label`` is the category."""
     root = external_dir() / "id_sms_spam_bopbi"
     rows = []
-    for path in sorted(root.glob("*/*.txt"), key=lambda p: (p.parent.name, int(p.stem) if p.stem.isdigit() else 0)):
+    for path in sorted(
+        root.glob("*/*.txt"), key=lambda p: (p.parent.name, int(p.stem) if p.stem.isdigit() else 0)
+    ):
         category = path.parent.name
         text = _clean(_read_text(path))
         aside = _BOPBI_ASIDE.get(category) or ("aside:scam_in_loan" if ID_SCAM_RE.search(text) else None)

@@ -1,10 +1,10 @@
-"""Generate the labelled seller-message corpus from the YAML templates: ``python -m training.generate_corpus``.
+"""Generate the labelled seller-message corpus from YAML templates: ``python -m training.generate_corpus``.
 
-Templates live in ``training/templates/<lang>.yaml`` (plus ``common.yaml`` for shared slot patterns). A template
-is a string with ``{slot}`` fillers and ``{a|b|c}`` inline alternatives (``{|x}`` = optional ``x``). Each template
-yields plain rows, obfuscated rows and code-mixed rows; near-duplicates (MinHash, same settings as
-``training.splits``) are rejected while generating, so every row adds some variety. Seeded: the output file is
-byte-identical on every run.
+Templates live in ``training/templates/<lang>.yaml`` (plus ``common.yaml`` for shared slot patterns). A
+template is a string with ``{slot}`` fillers and ``{a|b|c}`` inline alternatives (``{|x}`` = optional ``x``).
+Each template yields plain rows, obfuscated rows and code-mixed rows; near-duplicates (the MinHash index of
+``training.splits``) are rejected while generating, so every row adds some variety. Seeded: the output file
+is byte-identical on every run.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from datasketch import MinHashLSH
 
 from detector.labels import LABELS, LANGUAGES
 from training import CORPUS_PATH, TEMPLATES_DIR
 from training import augment as aug
-from training.splits import DEDUP_THRESHOLD, NUM_PERM, minhash
+from training.splits import NearDupIndex
 
 SEED = 20240611
 SCHEMA_VERSION = "v1"
@@ -33,8 +32,8 @@ SCHEMA_VERSION = "v1"
 PER_TEMPLATE: dict[str, tuple[int, int, int]] = {
     "positive": (5, 2, 1),
     "multi": (5, 2, 1),
-    "hard_negative": (9, 1, 2),
-    "compliant": (9, 0, 1),
+    "hard_negative": (12, 1, 2),
+    "compliant": (13, 0, 1),
 }
 MAX_TRIES = 6  # attempts per wanted row before giving up on a near-duplicate-prone template
 NEGATIVE_CATEGORIES = ("hard_negative", "compliant")
@@ -120,6 +119,9 @@ class Filler:
             return re.sub(r"[^a-z0-9]", "", self.slot("shop").lower())[:12] or "shop"
         if name in ("other", "other2"):
             return rng.choice(pack.slots["buyer"])
+        if name == "product2":  # a second, different product (cross-selling)
+            choices = [p for p in pack.slots["product"] if p != self.slot("product")]
+            return rng.choice(choices)
         if name == "bphone":
             return self._pattern("phone")
         if name in pack.patterns:
@@ -206,18 +208,17 @@ def _iter_templates(pack: LangPack) -> Iterator[tuple[str, int, str, list[str]]]
 def generate(seed: int = SEED, templates_dir: Path = TEMPLATES_DIR) -> list[dict[str, Any]]:
     """Build all rows (deterministic for a given seed and template set)."""
     rng = random.Random(seed)
-    lsh = MinHashLSH(threshold=DEDUP_THRESHOLD, num_perm=NUM_PERM)
+    index = NearDupIndex()
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
 
     def accept(text: str) -> bool:
         if text in seen:
             return False
-        mh = minhash(text)
-        if lsh.query(mh):
+        hits, mh, sh = index.near(text)
+        if hits:
             return False
-        key = str(len(seen))
-        lsh.insert(key, mh)
+        index.add(str(len(seen)), mh, sh)
         seen.add(text)
         return True
 

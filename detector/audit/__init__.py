@@ -1,4 +1,4 @@
-"""Batch audit of seller chat logs: streaming readers, parallel scoring, bulk-push clusters, per-seller reports.
+"""Batch audit of seller chat logs: streaming readers, parallel scoring, bulk pushes, per-seller reports.
 
 from detector.audit import AuditConfig, run_audit, audit_frame
 run_audit(AuditConfig(inputs=["chats.jsonl.gz"], out="audit-out"))

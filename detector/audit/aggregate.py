@@ -1,4 +1,4 @@
-"""Per-seller view: counts per label and decision, rates, first/last seen, worst examples, risk and consequence."""
+"""Per-seller view: counts per label and decision, rates, first/last seen, worst examples, risk."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Bulk-push clustering: near-identical seller messages (slots masked) grouped with MinHash LSH, streaming.
 
 Messages are fed in input order; each joins the cluster of an earlier representative with the same key text
-(exact hash) or a similar signature (LSH candidate whose estimated Jaccard >= threshold, lowest id wins, so the
-result is deterministic), or starts a new cluster. Memory is bounded: past `max_reps` representatives, the
-oldest clusters that still have a single message are forgotten.
+(exact hash) or a similar signature (LSH candidate whose estimated Jaccard >= threshold, lowest id wins,
+so the result is deterministic), or starts a new cluster. Memory is bounded: past `max_reps` representatives,
+the oldest clusters that still have a single message are forgotten.
 """
 
 from __future__ import annotations
@@ -51,13 +51,19 @@ class BulkClusterer:
         self._singletons: OrderedDict[int, None] = OrderedDict()
         self._next = 0
         self.evicted = 0
+        # one reusable MinHash shell (building one per message costs more than the LSH lookup itself)
+        self._probe = MinHash(num_perm=NUM_PERM, hashvalues=np.zeros(NUM_PERM, np.uint32), scheme="affine32")
+
+    def _minhash(self, sig: np.ndarray) -> MinHash:
+        self._probe.hashvalues = np.asarray(sig, dtype=np.uint32)
+        return self._probe
 
     def _match(self, sig: np.ndarray, ekey: int) -> int | None:
         cid = self.exact.get(ekey)
         if cid is not None:
             return cid
         best: int | None = None
-        for cand in self.lsh.query(MinHash(num_perm=NUM_PERM, hashvalues=sig, scheme="affine32")):
+        for cand in self.lsh.query(self._minhash(sig)):
             c = self.clusters.get(cand)
             if c is not None and (best is None or cand < best):
                 if float(np.mean(c.sig == sig)) >= self.threshold:
@@ -75,7 +81,7 @@ class BulkClusterer:
             c = ClusterState(cid, sig, ekey, rec["k"], rec["m"], rec["t"], rec["t"])
             self.clusters[cid] = c
             self.exact[ekey] = cid
-            self.lsh.insert(cid, MinHash(num_perm=NUM_PERM, hashvalues=sig, scheme="affine32"))
+            self.lsh.insert(cid, self._minhash(sig))
             self._singletons[cid] = None
             self._evict()
         c = self.clusters[cid]

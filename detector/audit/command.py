@@ -47,7 +47,7 @@ def run_cli(
         mapping = parse_map(maps)
     except ValueError as e:
         return fail(EXIT_USAGE, str(e))
-    options: dict[str, Any] = {"use_model": not rules_only}
+    options: dict[str, Any] = {"use_model": False} if rules_only else {}
     if model is not None:
         options["path"] = str(model)
     cfg = AuditConfig(
@@ -68,7 +68,9 @@ def run_cli(
     try:
         summary = run_audit(cfg)
     except KeyboardInterrupt:
-        return fail(EXIT_INTERRUPTED, f"interrupted; finished chunks are kept, rerun with --resume --out {out}")
+        return fail(
+            EXIT_INTERRUPTED, f"interrupted; finished chunks are kept, rerun with --resume --out {out}"
+        )
     except (ValueError, OSError) as e:
         return fail(EXIT_BAD_INPUT, str(e))
     keys = ("rows_read", "scored", "skipped", "rejected", "flagged", "sellers", "promotional_clusters")

@@ -1,6 +1,6 @@
 """Dask engine: the same scoring over partitioned Parquet on a Dask cluster (a LocalCluster by default).
 
-One partition per Parquet file (in the sorted order the local engine reads), so sources and line numbers match.
+One partition per Parquet file (in the sorted order the local engine reads): sources and line numbers match.
 Pass 1 (`map_partitions`) collects the contact details customers gave, keyed by conversation and position;
 pass 2 scores each partition with the same context the local engine builds while streaming, so findings are
 identical. The driver writes the returned chunks into the same checkpoint files; clustering and outputs are
@@ -33,7 +33,9 @@ def _rows(pdf: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _decode(v) for k, v in row.items()} for row in table.to_pylist()]
 
 
-def extract_details(pdf: pd.DataFrame, mapping: dict[str, str], partition_info: dict | None = None) -> pd.DataFrame:
+def extract_details(
+    pdf: pd.DataFrame, mapping: dict[str, str], partition_info: dict | None = None
+) -> pd.DataFrame:
     """Pass 1: the contact details in customer messages, with their position."""
     part = partition_info["number"] if partition_info else 0
     out = []
@@ -49,6 +51,28 @@ def extract_details(pdf: pd.DataFrame, mapping: dict[str, str], partition_info: 
         for field, value in (ctx._seen.get(m.conversation_id) or {}).items():
             out.append((m.conversation_id, part, i, field, value))
     return pd.DataFrame(out, columns=["conversation_id", "part", "row", "field", "value"])
+
+
+def context_at(m: Message, part: int, row: int, details: Details) -> dict[str, Any]:
+    """The context the local engine has for message `m` at (partition, row) when streaming."""
+    ctx: dict[str, Any] = {"channel": "chat"}
+    if m.order_id:
+        ctx["order_id"] = m.order_id
+    recipient: dict[str, str] = {}
+    for p, r, field, value in details.get(m.conversation_id, ()):
+        if (p, r) < (part, row):
+            recipient[field] = value  # entries are in position order: the latest wins, as when streaming
+    if recipient:
+        ctx["recipient"] = recipient
+    return ctx
+
+
+def collect_details(found: pd.DataFrame) -> Details:
+    details: Details = {}
+    rows = found.sort_values(["part", "row"], kind="stable").itertuples(index=False)
+    for conv, part, row, field, value in rows:
+        details.setdefault(conv, []).append((int(part), int(row), field, value))
+    return details
 
 
 def score_partition(
@@ -74,21 +98,17 @@ def score_partition(
         if m.sender == "customer" or not m.text.strip():
             skipped += 1
             continue
-        ctx: dict[str, Any] = {"channel": "chat"}
-        if m.order_id:
-            ctx["order_id"] = m.order_id
-        recipient: dict[str, str] = {}
-        for p, r, field, value in details.get(m.conversation_id, ()):
-            if (p, r) < (part, i):
-                recipient[field] = value  # entries are in position order: the latest wins, as when streaming
-        if recipient:
-            ctx["recipient"] = recipient
         msgs.append(m)
-        contexts.append(ctx)
+        contexts.append(context_at(m, part, i, details))
     records, sigs, refused = score_messages(msgs, contexts, detector_options)
     all_rejects = rejects + refused
-    stats = {"chunk": part, "rows": len(rows), "scored": len(records), "skipped": skipped,
-             "rejected": len(all_rejects)}  # fmt: skip
+    stats = {
+        "chunk": part,
+        "rows": len(rows),
+        "scored": len(records),
+        "skipped": skipped,
+        "rejected": len(all_rejects),
+    }
     return {"records": records, "sigs": sigs, "rejects": all_rejects, "stats": stats}
 
 
@@ -100,7 +120,9 @@ def score_dask(cfg: AuditConfig, wd: WorkDir, done: set[int]) -> None:
     files = []
     for path in cfg.inputs:
         if (cfg.fmt or detect_format(path)) != "parquet":
-            raise ValueError(f"the dask engine reads Parquet; {path} is not (convert it, or use --engine local)")
+            raise ValueError(
+                f"the dask engine reads Parquet; {path} is not (convert it, or use --engine local)"
+            )
         files.extend(str(f) for f in parquet_files(path))
     if not files:
         raise ValueError("no Parquet files in the input")
@@ -110,22 +132,30 @@ def score_dask(cfg: AuditConfig, wd: WorkDir, done: set[int]) -> None:
     if cfg.scheduler:
         client = Client(cfg.scheduler)
     else:
-        cluster = LocalCluster(n_workers=n_jobs(cfg.jobs), threads_per_worker=1, processes=True,
-                               dashboard_address=None)  # fmt: skip
+        cluster = LocalCluster(
+            n_workers=n_jobs(cfg.jobs), threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
     try:
         ddf = dd.read_parquet(files, split_row_groups=False)
         if ddf.npartitions != len(files):
-            raise RuntimeError(f"expected one partition per file, got {ddf.npartitions} for {len(files)} files")
-        meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in
-                             [("conversation_id", object), ("part", "int64"), ("row", "int64"), ("field", object),
-                              ("value", object)]})  # fmt: skip
+            raise RuntimeError(
+                f"expected one partition per file, got {ddf.npartitions} for {len(files)} files"
+            )
+        meta = pd.DataFrame(
+            {
+                c: pd.Series(dtype=t)
+                for c, t in [
+                    ("conversation_id", object),
+                    ("part", "int64"),
+                    ("row", "int64"),
+                    ("field", object),
+                    ("value", object),
+                ]
+            }
+        )
         found = ddf.map_partitions(extract_details, cfg.column_map, meta=meta).compute()
-        details: Details = {}
-        for conv, part, row, field, value in found.sort_values(["part", "row"], kind="stable").itertuples(
-            index=False
-        ):
-            details.setdefault(conv, []).append((int(part), int(row), field, value))
+        details = collect_details(found)
         details_f = client.scatter(details, broadcast=True)
         parts = ddf.to_delayed()
         todo = [i for i in range(len(parts)) if i not in done]
@@ -133,10 +163,13 @@ def score_dask(cfg: AuditConfig, wd: WorkDir, done: set[int]) -> None:
         pending: deque[tuple[int, Any]] = deque()
         from tqdm import tqdm
 
-        bar = tqdm(total=len(files), initial=len(done), unit="part", disable=not cfg.progress, desc="audit[dask]")
+        bar = tqdm(
+            total=len(files), initial=len(done), unit="part", disable=not cfg.progress, desc="audit[dask]"
+        )
         for i in todo:
-            task = dask.delayed(score_partition)(parts[i], i, files[i], details_f, cfg.column_map,
-                                                 cfg.detector_options)  # fmt: skip
+            task = dask.delayed(score_partition)(
+                parts[i], i, files[i], details_f, cfg.column_map, cfg.detector_options
+            )
             pending.append((i, client.compute(task)))
             while len(pending) >= window:
                 _store(wd, *pending.popleft())

@@ -39,7 +39,7 @@ def _bulk_label(c: ClusterState) -> dict[str, Any]:
             {
                 "start": None,
                 "end": None,
-                "text": f"near-identical promotional message sent to {c.n_customers} customers (cluster {c.cid})",
+                "text": f"near-identical promotion sent to {c.n_customers} customers (cluster {c.cid})",
                 "rule_id": "audit.bulk_cluster",
                 "model": None,
                 "weight": 1.0,
@@ -51,7 +51,7 @@ def _bulk_label(c: ClusterState) -> dict[str, Any]:
 
 
 def apply_bulk(rec: dict[str, Any], c: ClusterState) -> None:
-    """Give a member of a promotional bulk cluster `bulk_marketing` (block), keeping the detector's evidence."""
+    """Give a member of a promotional bulk cluster `bulk_marketing` (block), keeping the evidence."""
     labels = rec.setdefault("labels", [])
     fact = _bulk_label(c)
     for lr in labels:

@@ -22,7 +22,7 @@ def audit_frame(
     """A copy of `df` with `decision`, `labels`, `language`, `score` and `verdict` (the Verdict as a dict).
 
     `column_map` renames source columns to fields (`{"body": "text"}`). Rows whose `sender` is `customer` are
-    context, not scored (their columns are None), as in the audit; without a `sender` column every row is scored.
+    context, not scored (their columns are empty), as in the audit; without a `sender` column all are scored.
     """
     import pandas as pd
 
@@ -62,7 +62,9 @@ def audit_frame(
     out["decision"] = [verdicts[i].decision if i in verdicts else None for i in range(len(df))]
     out["labels"] = [verdicts[i].label_names() if i in verdicts else None for i in range(len(df))]
     out["language"] = [verdicts[i].language if i in verdicts else None for i in range(len(df))]
-    out["score"] = [max((lr.score for lr in verdicts[i].labels), default=0.0) if i in verdicts else None
-                    for i in range(len(df))]  # fmt: skip
+    out["score"] = [
+        max((lr.score for lr in verdicts[i].labels), default=0.0) if i in verdicts else None
+        for i in range(len(df))
+    ]
     out["verdict"] = [verdicts[i].model_dump(mode="json") if i in verdicts else None for i in range(len(df))]
     return pd.DataFrame(out)

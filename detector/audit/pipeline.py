@@ -1,7 +1,7 @@
 """The audit run: read -> chunks -> parallel scoring (checkpointed) -> clustering -> outputs.
 
-The local engine scores chunks with joblib across processes; the Dask engine (engine_dask.py) produces the same
-chunk files from Parquet partitions. Everything after scoring is shared, so both give the same findings.
+The local engine scores chunks with joblib across processes; the Dask engine (engine_dask.py) produces the
+same chunk files from Parquet partitions. Everything after scoring is shared, so both give the same findings.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def n_jobs(jobs: int) -> int:
 
 
 def iter_chunks(cfg: AuditConfig, skip: set[int]) -> Iterator[Chunk]:
-    """Validated chunks of `chunk_size` input rows; chunks in `skip` are read (for context) but not yielded."""
+    """Validated chunks of `chunk_size` rows; chunks in `skip` are read (for context) but not yielded."""
     ctx = ConversationContext(cfg.max_conversations)
     chunk_id, msgs, contexts, rejects, rows, skipped = 0, [], [], [], 0, 0
 
@@ -154,9 +154,10 @@ def run_audit(cfg: AuditConfig) -> dict[str, Any]:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     wd = WorkDir(cfg.workdir)
-    done = wd.prepare(manifest(cfg), cfg.resume)
-    resumed_chunks = len(done)
     det = get_detector(cfg.detector_options)
+    version = getattr(det, "version", "unknown")
+    done = wd.prepare({**manifest(cfg), "detector_version": version}, cfg.resume)
+    resumed_chunks = len(done)
     if cfg.engine == "dask":
         from .engine_dask import score_dask
 
@@ -186,7 +187,7 @@ def run_audit(cfg: AuditConfig) -> dict[str, Any]:
         "engine": cfg.engine,
         "jobs": n_jobs(cfg.jobs) if cfg.engine == "local" else None,
         "bulk_min": cfg.bulk_min,
-        "detector_version": getattr(det, "version", "unknown"),
+        "detector_version": version,
         "timings_s": {
             "score": round(t_score - t0, 3),
             "cluster": round(t_cluster - t_score, 3),

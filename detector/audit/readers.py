@@ -1,7 +1,7 @@
 """Streaming readers for chat logs: JSONL, CSV and Parquet (files or directories), gzip accepted.
 
 Each reader yields `RawRecord`s one at a time (bounded memory): the decoded row, or the reason it could not be
-decoded. Text is decoded with errors="surrogateescape" so a row with bad bytes is rejected, not the whole file.
+decoded. Text is decoded with errors="surrogateescape": a row with bad bytes is rejected, not the file.
 """
 
 from __future__ import annotations

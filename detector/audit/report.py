@@ -12,7 +12,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def highlight(text: str, labels: list[dict[str, Any]]) -> str:
-    """The (already PII-masked) text as HTML with evidence spans in <mark>; spans past the text are ignored."""
+    """The (already PII-masked) text as HTML with evidence spans in <mark>; spans past its end ignored."""
     spans = sorted(
         (e["start"], e["end"], lr["label"])
         for lr in labels
@@ -60,17 +60,32 @@ def render_report(
         for sid in worst
     ]
     columns = [
-        "seller_id", "risk_score", "penalty_points", "consequence", "messages", "flagged", "blocked",
-        "violations_per_1000", "bulk_clusters", "group_invite", "offplatform_contact", "bulk_marketing",
-        "unsolicited_shipment", "third_party_sharing", "data_retention", "data_leak", "top_language",
-        "first_seen", "last_seen",
-    ]  # fmt: skip
+        "seller_id",
+        "risk_score",
+        "penalty_points",
+        "consequence",
+        "messages",
+        "flagged",
+        "blocked",
+        "violations_per_1000",
+        "bulk_clusters",
+        "group_invite",
+        "offplatform_contact",
+        "bulk_marketing",
+        "unsolicited_shipment",
+        "third_party_sharing",
+        "data_retention",
+        "data_leak",
+        "top_language",
+        "first_seen",
+        "last_seen",
+    ]
     table = [{c: s.get(c) for c in columns} for s in sellers]
     page = env.get_template("report.html.j2").render(
         summary=summary,
         columns=columns,
         sellers=table,
-        clusters=clusters[:50],
+        clusters=sorted(clusters, key=lambda c: (not c["promotional"], -c["customers"]))[:50],
         examples=shown,
     )
     path.write_text(page, encoding="utf-8")

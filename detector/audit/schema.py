@@ -1,8 +1,9 @@
-"""The chat-log row contract: field names, column mapping and per-row validation (row -> Message or reason)."""
+"""The chat-log row contract: field names, column mapping, per-row validation (row -> Message or reason)."""
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -65,9 +66,12 @@ def parse_map(spec: str | list[str] | None) -> dict[str, str]:
     return out
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _has_surrogates(s: str) -> bool:
     # Readers decode with errors="surrogateescape": lone surrogates mark undecodable bytes.
-    return any("\udc80" <= ch <= "\udcff" for ch in s)
+    return not s.isascii() and _SURROGATE.search(s) is not None
 
 
 def _as_id(name: str, value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from ..schemas import ErrorResponse, HealthResponse, ReadyResponse
 
@@ -17,8 +17,6 @@ def healthz() -> HealthResponse:
 @router.get("/readyz", response_model=ReadyResponse,
             responses={503: {"model": ErrorResponse, "description": "the detector is not loaded yet"}})
 def readyz(request: Request) -> ReadyResponse:
-    from fastapi import HTTPException
-
     det = getattr(request.app.state, "detector", None)
     if det is None:
         raise HTTPException(503, "the detector is not loaded yet")
