@@ -284,15 +284,16 @@ def _digit_run_re(words: tuple[str, ...]) -> regex.Pattern:
     latin = tuple(w for w in words if w.isascii())
     other = tuple(w for w in words if not w.isascii())
     word = rf"(?:(?<![\p{{L}}])(?:{_alternation(latin)})(?![\p{{L}}])|{_alternation(other)})"
-    sep = r"[ \t,\-.]{0,2}"
-    # Three or more number words or digits in a row, at least two of them words: "kosong satu dua", "零一二三".
-    item = rf"(?:{word}|[0-9])"
-    return regex.compile(rf"{item}(?:{sep}{item})*?{sep}{word}(?:{sep}{item})*?{sep}{word}(?:{sep}{item})*"
-                         rf"|{word}{sep}{word}{sep}{item}(?:{sep}{item})*|{item}{sep}{word}{sep}{word}(?:{sep}{item})*")
+    # Three or more number words or digits in a row: "kosong satu dua", "零一二三", "0 one two".
+    return regex.compile(rf"(?:{word}|[0-9])(?:[ \t,\-.]{{0,2}}(?:{word}|[0-9])){{2,}}")
 
 
 def _digits_from_words(s: str, t: _Tables) -> str | None:
-    return "".join(w if w.isdigit() else t.digit_words[w] for w in t.digit_token_re.findall(s))
+    """Digits for a run of number words; None when the run is mostly digits already (keep its format)."""
+    tokens = t.digit_token_re.findall(s)
+    if sum(1 for w in tokens if not w.isdigit()) < 2:
+        return None
+    return "".join(w if w.isdigit() else t.digit_words[w] for w in tokens)
 
 
 def _once(b: _Builder, t: _Tables) -> None:

@@ -193,3 +193,15 @@ def test_cli_audit(tmp_path: Path) -> None:
     assert _cli(str(tmp_path / "missing.jsonl"), "--out", str(out)).returncode == 65
     assert _cli(str(log), "--out", str(out), "--map", "txt=body").returncode == 64
     assert _cli(str(log), "--out", str(out), "--engine", "spark").returncode == 64
+
+
+def test_distinct_counter_is_exact_then_estimates_in_bounded_memory() -> None:
+    from detector.audit.distinct import DistinctCounter
+
+    d = DistinctCounter(cap=100)
+    for i in range(300):
+        d.add(f"C{i % 80}")
+    assert len(d) == 80 and not d.estimated
+    for i in range(20_000):
+        d.add(f"C{i}")
+    assert d.estimated and abs(len(d) - 20_000) < 20_000 * 0.05

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ..labels import LABELS
+from .distinct import DistinctCounter
 
 DECISION_RANK = {"allow": 0, "review": 1, "block": 2}
 EXAMPLES_PER_SELLER = 3
@@ -36,7 +37,7 @@ class SellerStats:
     decisions: Counter[str] = field(default_factory=Counter)
     label_decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
-    customers_flagged: set[str] = field(default_factory=set)
+    customers_flagged: DistinctCounter = field(default_factory=DistinctCounter)
     bulk_clusters: set[int] = field(default_factory=set)
     _worst: list[tuple[tuple[int, float], int, dict[str, Any]]] = field(default_factory=list)
     _seq: int = 0
@@ -54,8 +55,7 @@ class SellerStats:
             return
         for lr in rec.get("labels", ()):
             self.label_decisions[(lr["label"], lr["decision"])] += 1
-        if len(self.customers_flagged) < 100_000:
-            self.customers_flagged.add(rec["c"])
+        self.customers_flagged.add(rec["c"])
         # keep the worst few (highest decision, then score; earliest wins ties)
         self._seq += 1
         item = (_severity(rec), -self._seq, rec)

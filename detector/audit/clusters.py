@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from .distinct import DistinctCounter
 from .masking import NUM_PERM, exact_key
 
 PROMO_LABELS = frozenset({"bulk_marketing", "group_invite", "offplatform_contact", "unsolicited_shipment"})
@@ -31,9 +32,13 @@ class ClusterState:
     last: str
     n: int = 0
     promo: int = 0
-    customers: set[str] = field(default_factory=set)
-    n_customers: int = 0
+    customers: DistinctCounter = field(default_factory=DistinctCounter)
     sellers: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def n_customers(self) -> int:
+        """Distinct customers reached (exact up to 2,000, estimated beyond)."""
+        return len(self.customers)
 
 
 def is_promo_record(rec: dict[str, Any]) -> bool:
@@ -41,10 +46,9 @@ def is_promo_record(rec: dict[str, Any]) -> bool:
 
 
 class BulkClusterer:
-    def __init__(self, threshold: float = 0.8, max_reps: int = 50_000, customer_cap: int = 100_000):
+    def __init__(self, threshold: float = 0.8, max_reps: int = 50_000):
         self.threshold = threshold
         self.max_reps = max_reps
-        self.customer_cap = customer_cap
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.exact: dict[int, int] = {}
         self.clusters: dict[int, ClusterState] = {}
@@ -91,10 +95,7 @@ class BulkClusterer:
         c.promo += is_promo_record(rec)
         c.first, c.last = min(c.first, rec["t"]), max(c.last, rec["t"])
         c.sellers[rec["s"]] += 1
-        if rec["c"] not in c.customers:
-            c.n_customers += 1
-            if len(c.customers) < self.customer_cap:
-                c.customers.add(rec["c"])
+        c.customers.add(rec["c"])
         return cid
 
     def _evict(self) -> None:

@@ -136,6 +136,7 @@ def finalize(
                 "cluster_id": cid,
                 "size": c.n,
                 "customers": c.n_customers,
+                "customers_estimated": c.customers.estimated,
                 "sellers": dict(c.sellers.most_common()),
                 "first_sent_at": c.first,
                 "last_sent_at": c.last,
