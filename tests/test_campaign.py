@@ -17,8 +17,8 @@ SHIPPED = "Your order ORD-1001 has shipped and will arrive on Friday. Track it i
 
 
 @pytest.fixture(scope="module")
-def det() -> Detector:
-    return Detector.load()
+def det(detector: Detector) -> Detector:
+    return detector  # the shipped default, Detector.load() (tests/conftest.py)
 
 
 def campaign(**kw) -> dict:

@@ -20,8 +20,8 @@ KEYS = "key-one,key-two"
 
 
 @pytest.fixture(scope="module")
-def det() -> Detector:
-    return Detector.load()
+def det(detector: Detector) -> Detector:
+    return detector  # the shipped default, Detector.load() (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
