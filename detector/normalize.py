@@ -138,6 +138,8 @@ _INVISIBLE = regex.compile(
     r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20df\u20e1\u20e4-\u20f0\ufe20-\ufe2f"
     r"\U000e0000-\U000e007f\U000e0100-\U000e01ef\ud800-\udfff]+"
 )
+# Chinese has no spaces between words: a space between two Han characters is an evasion ("薇 信 群").
+_HAN_GAP = regex.compile(r"(?<=\p{Han})[ \t.·*_\-]+(?=\p{Han})")
 _ASCII_CONTROLS = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _KEYCAP = regex.compile(r"([0-9#*])\u20e3")
 _SPACES = regex.compile(r"[^\S\n]{2,}|[^\S\n ]|\n{2,}|\n[^\S\n]+|[^\S\n]+\n")
@@ -231,6 +233,8 @@ def _rewrites(b: _Builder, t: _Tables) -> None:
     b.sub(t.dot_re, lambda m: ".")
     b.sub(t.slash_re, lambda m: "/")
     b.sub(_SPACED, lambda m: _join_letters(m.group(0)))
+    if _HAN_GAP.search(b.text):
+        b.sub(_HAN_GAP, lambda m: "")
     if "." in b.text:
         b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
     if _LEET_CHARS.search(b.text):

@@ -34,7 +34,7 @@ class PiiItem:
 _SEVEN_DIGITS = regex.compile(r"\d(?:\D{0,3}\d){6}")
 _TWELVE_DIGITS = regex.compile(r"\d(?:-?\d){11}")
 # Cheap pre-test: phonenumbers costs ~0.3 ms a call, so only digit runs that could be numbers reach it.
-_PHONE_CANDIDATE = regex.compile(r"(?<![\w/=.])\+?\(?\d[\d \-().]{6,18}\d(?![\w/])")
+_PHONE_CANDIDATE = regex.compile(r"(?<![a-z0-9_/=.])\+?\(?\d[\d \-().]{6,18}\d(?![a-z0-9_/])")
 _EMAIL = regex.compile(r"(?<![\w.+-])[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}(?![\w])")
 _MYKAD = regex.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})-?(\d{2})-?(\d{4})(?!\d)")
 _NRIC = regex.compile(r"(?<![a-z0-9])([stfgm])(\d{7})([a-z])(?![a-z0-9])")
@@ -153,13 +153,19 @@ def _same_phone(a: str, b: str) -> bool:
     return len(da) >= 7 and len(db) >= 7 and (da[-8:] == db[-8:])
 
 
-def _words(s: str) -> set[str]:
-    return {w for w in regex.findall(r"\w+", s.lower()) if len(w) > 1}
+def _grams(s: str, n: int = 3) -> set[str]:
+    """Character trigrams of the letters and digits only: works for Thai and Chinese as well as Latin."""
+    core = "".join(c for c in s.lower() if c.isalnum())
+    return {core[i : i + n] for i in range(max(1, len(core) - n + 1))}
 
 
 def _same_address(found: str, known: str) -> bool:
-    a, b = _words(found), _words(known)
-    return bool(a) and len(a & b) / len(a) >= 0.6
+    """The found span is the recipient's address if most of one is contained in the other."""
+    a, b = _grams(found), _grams(known)
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    return shared / len(b) >= 0.7 or shared / len(a) >= 0.7
 
 
 def _mark_recipient(item: PiiItem, recipient: Recipient | None, normalize_fn) -> PiiItem:

@@ -8,6 +8,7 @@ or refusal cue earlier in the same clause turns a hit into `review` or clears it
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -68,7 +69,8 @@ class RuleEngine:
                 if phrase:
                     table.setdefault(phrase, []).append(_Target(kind, entry, phrase, prefix))
             for pat in entry.patterns:
-                self._patterns.append((kind, entry, regex.compile(pat)))
+                # messages are NFKC-normalised (Thai SARA AM splits in two): patterns must be too
+                self._patterns.append((kind, entry, regex.compile(unicodedata.normalize("NFKC", pat))))
         self._prefilter = Prefilter([rx.pattern for _, _, rx in self._patterns])
         for phrase, targets in table.items():
             self._automaton.add_word(phrase, targets)
