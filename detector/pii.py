@@ -185,13 +185,12 @@ def _mark_recipient(item: PiiItem, recipient: Recipient | None, normalize_fn) ->
 
 def find_pii(text: str, language: str | None, recipient: Recipient | None, normalize_fn) -> list[PiiItem]:
     """All personal data in the normalised `text`, overlaps resolved (longest wins), recipient's marked."""
-    items = find_emails(text) + find_national_ids(text) + find_addresses(text)
-    taken = [(i.start, i.end) for i in items]
-    for p in find_phones(text, language):
-        if not any(s <= p.start < e or s < p.end <= e for s, e in taken if True):
-            items.append(p)
-    items = [_mark_recipient(i, recipient, normalize_fn) for i in items]
-    return sorted(items, key=lambda i: i.start)
+    found = find_emails(text) + find_national_ids(text) + find_addresses(text) + find_phones(text, language)
+    kept: list[PiiItem] = []
+    for item in sorted(found, key=lambda i: i.start - i.end):  # longest first
+        if not any(item.start < k.end and k.start < item.end for k in kept):
+            kept.append(item)
+    return sorted((_mark_recipient(i, recipient, normalize_fn) for i in kept), key=lambda i: i.start)
 
 
 def list_lines(text: str) -> int:

@@ -69,12 +69,16 @@ class Policy:
         self.explain_top_k = int(m.get("explain_top_k", 5))
 
     def rule_score(self, weights: list[tuple[float, bool]]) -> tuple[float, bool]:
-        """Noisy-or of hit weights; returns (score, every hit negated)."""
+        """Noisy-or of the plain hits' weights; negated hits count once, at most `negated_cap`.
+
+        Returns (score, every hit negated). Several weakened hits must not add up to a block."""
         miss = 1.0
         for w, negated in weights:
-            miss *= 1.0 - (min(w, self.negated_cap) if negated else w)
+            if not negated:
+                miss *= 1.0 - w
+        negated_best = max((min(w, self.negated_cap) for w, n in weights if n), default=0.0)
         all_negated = bool(weights) and all(n for _, n in weights)
-        return 1.0 - miss, all_negated
+        return max(1.0 - miss, negated_best), all_negated
 
     def decide(self, label: str, rule_score: float, all_negated: bool, model_score: float | None) -> LabelDecision:
         decision = "allow"
