@@ -67,8 +67,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fit / predict ------------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
+        return self.fit_matrix(self.transform(texts, cues), Y)
+
+    def fit_matrix(self, X: sp.csr_matrix, Y: np.ndarray) -> TextClassifier:
+        """Fit on already transformed features (cross-validation transforms once)."""
         Y = np.asarray(Y)
-        X = self.transform(texts, cues)
         self.coef_ = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
         self.intercept_ = np.zeros(Y.shape[1], dtype=np.float64)
         for j in range(Y.shape[1]):
@@ -84,13 +87,18 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:
+        return self.decision_matrix(self.transform(texts, cues))
+
+    def decision_matrix(self, X: sp.csr_matrix) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        X = self.transform(texts, cues)
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def calibrate(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
         """Fit a sigmoid per label on held-out scores (Platt scaling)."""
-        scores = self.decision_function(texts, cues)
+        return self.calibrate_scores(self.decision_function(texts, cues), Y)
+
+    def calibrate_scores(self, scores: np.ndarray, Y: np.ndarray) -> TextClassifier:
+        """Platt scaling from held-out (e.g. out-of-fold) decision scores."""
         for j in range(scores.shape[1]):
             lr = LogisticRegression(C=1e4, solver="lbfgs")
             lr.fit(scores[:, [j]], np.asarray(Y)[:, j])
@@ -99,7 +107,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:
-        z = self.decision_function(texts, cues) * self.calib_a_ + self.calib_b_
+        return self.calibrated(self.decision_function(texts, cues))
+
+    def calibrated(self, scores: np.ndarray) -> np.ndarray:
+        z = scores * self.calib_a_ + self.calib_b_
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
     def predict(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:

@@ -82,8 +82,12 @@ class RuleEntry(_Entry):
 
 
 class NegationEntry(_Entry):
-    effect: Literal["review", "clear"]
-    scope: int = Field(50, ge=1, le=500)
+    """A negation/refusal cue. `effect`: review (the hit is weakened), clear (dropped), or ignore (a phrase
+    that only looks like a negation, e.g. "don't forget": negation cues it overlaps are void)."""
+
+    effect: Literal["review", "clear", "ignore"]
+    scope: int = Field(50, ge=0, le=500, description="chars before the hit the cue may stand")
+    after: int = Field(0, ge=0, le=200, description="chars after the hit (post-verb negation: Thai ไม่ได้)")
 
     @model_validator(mode="after")
     def _has_matchers(self) -> NegationEntry:

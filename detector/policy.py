@@ -66,6 +66,7 @@ class Policy:
             self.model_review[label] = _pick(m.get("review"), label, card.get("review"), m["default_review"])
             self.model_block[label] = _pick(m.get("block"), label, card.get("block"), m["default_block"])
         self.corroborated_block = bool(config["fusion"]["corroborated_block"])
+        self.model_veto_below = float(config["fusion"].get("model_veto_below", 0.0))
         self.explain_top_k = int(m.get("explain_top_k", 5))
 
     def rule_score(self, weights: list[tuple[float, bool]]) -> tuple[float, bool]:
@@ -92,6 +93,9 @@ class Policy:
             elif model_score >= self.model_review[label]:
                 corroborated = self.corroborated_block and rule_score >= self.rule_review
                 decision = stricter(decision, "block" if corroborated else "review")
+        if (decision != "allow" and rule_score < self.rule_block and model_score is not None
+                and self.model_enabled and model_score < self.model_veto_below):
+            decision = "allow"  # weak rule evidence the model clearly disagrees with
         if all_negated and decision == "block":
             decision = "review"
         score = max(rule_score, model_score or 0.0)

@@ -179,11 +179,19 @@ class RuleEngine:
                   breaks: list[int]) -> NegationEntry | None:
         found: NegationEntry | None = None
         for neg, span in negs:
-            if span.end > hit.start or hit.start - span.end > neg.scope:
+            if span.end <= hit.start:
+                if hit.start - span.end > neg.scope:
+                    continue
+                gap_start, gap_end = span.end, hit.start
+            elif span.start >= hit.end and neg.after:
+                if span.start - hit.end > neg.after:
+                    continue
+                gap_start, gap_end = hit.end, span.start
+            else:
                 continue
             # a clause break between the cue and the hit ends the negation's reach
-            i = bisect_left(breaks, span.end)
-            if i < len(breaks) and breaks[i] < hit.start:
+            i = bisect_left(breaks, gap_start)
+            if i < len(breaks) and breaks[i] < gap_end:
                 continue
             if found is None or neg.effect == "clear":
                 found = neg
@@ -204,6 +212,10 @@ class RuleEngine:
                 hit.parts = parts
                 hits.append(hit)
         hits.extend(self._combos(cues))
+        ignores = [span for neg, span in negs if neg.effect == "ignore"]
+        if ignores:
+            negs = [(neg, span) for neg, span in negs if neg.effect != "ignore"
+                    and not any(span.start < ig.end and ig.start < span.end for ig in ignores)]
         if negs and hits:
             breaks = sorted(m.start() for m in self._clause_break.finditer(text))
             kept = []
@@ -214,7 +226,7 @@ class RuleEngine:
                 hit.negated_by = neg
                 kept.append(hit)
             hits = kept
-        return hits, set(cues) | {"neg:" + neg.effect for neg, _ in negs}
+        return hits, set(cues) | {"neg:" + neg.effect for neg, _ in negs if neg.effect != "ignore"}
 
 
 def dedupe(hits: list[RuleHit]) -> list[RuleHit]:
