@@ -197,6 +197,42 @@ def serve(
     run_server(host=host, port=port, workers=workers, log_level=log_level)
 
 
+@app.command()
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="JSONL with `text` and `labels` (and optional `lang`, `id`).")],
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the report as JSON here.")] = None,  # noqa: UP045,E501
+    plots: Annotated[Optional[Path], typer.Option("--plots", help="Write PR-curve and per-language PNGs here.")] = None,  # noqa: UP045,E501
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Evaluate the rules alone.")] = False,
+) -> None:
+    """Per-label precision/recall/F1, per-language macro-F1, compliant false-positive rate, worst errors."""
+    from detector.evaluation import evaluate as run_evaluation
+    from detector.evaluation import read_jsonl
+
+    try:
+        rows, rejects = read_jsonl(file)
+    except OSError as exc:
+        typer.echo(f"error: cannot read {file}: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    for r in rejects:
+        typer.echo(f"skipped line {r['line']}: {r['reason']}", err=True)
+    if not rows:
+        typer.echo("error: no valid rows to evaluate", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    det = _load_detector(model, rules_only, unmasked=False)
+    report = run_evaluation(det, rows)
+    typer.echo(report.table())
+    typer.echo("worst errors:")
+    for e in report.worst_errors[:5]:
+        typer.echo(f"  [{e['lang']}] expected {e['expected']} got {e['predicted']}: {e['text'][:100]!r}")
+    if json_out is not None:
+        report.to_json(json_out)
+        typer.echo(f"wrote {json_out}")
+    if plots is not None:
+        for path in report.plots(plots):
+            typer.echo(f"wrote {path}")
+
+
 def run() -> None:
     """Console entry point: click's usage errors exit 64 (not 2, which means block here)."""
     from typer.exceptions import TyperException

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,11 @@ def test_bulk_pushers_and_inviters_are_found(audited: tuple[Path, dict, dict]) -
     # promotional clusters come from bad sellers only; honest templates cluster too, but are not promotional
     assert {s for c in promo for s in c["sellers"]} <= bad
     assert any(not c["promotional"] for c in clusters)
+    with open(out / "cluster_members.csv", encoding="utf-8") as f:
+        per_cluster = Counter(int(r["cluster_id"]) for r in csv.DictReader(f))
+    assert per_cluster == {c["cluster_id"]: c["size"] for c in clusters}
     for c in promo:
-        assert len(c["member_message_ids"]) == c["size"]
+        assert len(c["member_message_ids"]) == c["size"] and not c["members_truncated"]
         assert "<name>" in c["example_masked"] or "<code>" in c["example_masked"]
     assert summary["promotional_clusters"] == len(promo)
 

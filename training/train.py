@@ -134,6 +134,7 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
         "artifact_bytes": (out_dir / ARTIFACT).stat().st_size,
         "corpus_sha256": corpus_sha256(),
         "seed": seed,
+        "folds": folds,
         "libraries": _library_versions(),
         "features": {"char_ngram_range": list(clf.char_ngram_range), "char_features": clf.char_features,
                      "word_features": clf.word_features, "cue_features": clf.cue_features, "C": clf.C},
@@ -150,6 +151,7 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
     metrics = evaluate_variants(out_dir, splits["test"])
     card["metrics"] = metrics
     (out_dir / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "MODEL_CARD.md").write_text(model_card_markdown(card), encoding="utf-8")
     if verbose:
         print(f"trained in {train_seconds:.1f}s; artifact {card['artifact_bytes'] / 1e6:.1f} MB")
         print(comparison_table(metrics))
@@ -205,6 +207,52 @@ def comparison_table(metrics: dict) -> str:
         lines.append(f"| {name} | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['compliant_fpr']:.4f} | "
                      f"{m['compliant_block_rate']:.4f} | {worst[0]} {worst[1]:.3f} |")
     return "\n".join(lines)
+
+
+def model_card_markdown(card: dict) -> str:
+    m = card["metrics"]
+    real = "\n".join(
+        f"| {k.removeprefix('external:')} | {v['ordinary_n']} | {v['ordinary_fpr']:.4f} | {v['promo_n']} | "
+        f"{v['promo_recall_bulk_marketing']:.4f} |" for k, v in m["real_corpora"].items())
+    sources = "\n".join(f"- {s['name']}: {s['licence']}" for s in card["data_sources"])
+    return f"""# Model card: {card['name']} {card['version']}
+
+## Intended use
+Scores seller-to-buyer marketplace messages for the seven labels of the customer-data policy (group_invite,
+offplatform_contact, bulk_marketing, unsolicited_shipment, third_party_sharing, data_retention, data_leak), fused
+with the rule engine inside `detector.Detector`. It is a screening aid for trust-and-safety teams and seller
+tools: a `block` stops a message before it leaves, a `review` queues it for a person. It is not meant to judge
+messages outside marketplace chat, nor to decide penalties without a person's review.
+
+## Model
+Hashed character n-grams {card['features']['char_ngram_range']} of the normalised text, word uni/bigrams (Thai
+segmented with PyThaiNLP, Chinese with jieba, Vietnamese syllable bigrams), and the rule engine's cue hits; one
+L2 logistic regression per label, Platt-calibrated on {card["folds"]}-fold group-wise out-of-fold scores.
+Thresholds: {card['threshold_policy']}. Artifact {card['artifact_bytes'] / 1e6:.1f} MB, sha256
+`{card['artifact_sha256']}` (checked before loading).
+
+## Evaluation (held-out test split: templates never seen in training; real corpora rows held out)
+{comparison_table(m)}
+
+| real corpus | ordinary | false-positive rate | promotional | recall as bulk_marketing |
+|---|---|---|---|---|
+{real}
+
+## Limits
+- Trained mostly on generated messages (written per language from templates, with obfuscation and
+  code-mixing), plus real SMS corpora that are not marketplace chat: expect lower recall on phrasings unlike
+  the templates, and measure on your own labelled chat before relying on `block` alone.
+- Tagalog/Taglish and Traditional Chinese are the weakest languages; data_retention and unsolicited_shipment
+  the weakest labels (recall), see card.json for per-label and per-language figures.
+- Khmer, Burmese, Lao and other languages are out of scope.
+- Personal names are not recognised: a leak of another buyer's name alone is not caught.
+
+## Data sources and licences
+{sources}
+
+The CC BY-SA 4.0 corpus (Wibisono) is used for training and evaluation only; its rows are not redistributed.
+Derived data shared from it must be shared alike.
+"""
 
 
 def _library_versions() -> dict[str, str]:

@@ -24,7 +24,7 @@ class AuditConfig:
     progress: bool = True
     keep_work: bool = False  # keep the checkpoint directory after a successful run
     max_reps: int = 50_000
-    max_conversations: int = 200_000
+    max_conversations: int = 100_000  # conversations whose customer details are remembered (LRU)
 
     @property
     def workdir(self) -> Path:

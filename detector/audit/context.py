@@ -19,7 +19,7 @@ _PHONE = regex.compile(r"(?<!\w)\+?\d[\d\s().-]{6,}\d(?!\w)")
 
 
 class ConversationContext:
-    def __init__(self, max_conversations: int = 200_000):
+    def __init__(self, max_conversations: int = 100_000):
         self.max = max_conversations
         self._seen: OrderedDict[str, dict[str, str]] = OrderedDict()
 

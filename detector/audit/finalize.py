@@ -78,14 +78,21 @@ def finalize(
     by_day: Counter[str] = Counter()
     decisions: Counter[str] = Counter()
     flagged = 0
-    with open(out / "findings.jsonl", "w", encoding="utf-8", errors="surrogatepass") as f:
+    with (
+        open(out / "findings.jsonl", "w", encoding="utf-8", errors="surrogatepass") as f,
+        open(out / "cluster_members.csv", "w", newline="", encoding="utf-8", errors="surrogatepass") as fm,
+    ):
+        members_csv = csv.writer(fm)
+        members_csv.writerow(["cluster_id", "message_id", "seller_id", "customer_id", "sent_at"])
         for chunk in chunk_ids:
             assign = np.fromfile(wd.root / f"chunk-{chunk:06d}.cid", dtype=np.int64)
             for (rec, _sig), cid in zip(wd.iter_records(chunk), assign, strict=True):
                 cid = int(cid)
                 in_bulk = cid in bulk
-                if in_bulk and len(members[cid]) < MEMBERS_CAP:
-                    members[cid].append(rec["m"])
+                if in_bulk:
+                    members_csv.writerow([cid, rec["m"], rec["s"], rec["c"], rec["t"]])
+                    if len(members[cid]) < MEMBERS_CAP:
+                        members[cid].append(rec["m"])
                 if cid in promo:
                     apply_bulk(rec, bulk[cid])
                     if "x" not in rec:

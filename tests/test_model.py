@@ -1,0 +1,123 @@
+"""The shipped model: integrity, quality on held-out data, fusion, reproducibility, explanations."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from detector import Detector
+from detector.detector import default_models_dir
+from detector.evaluation import evaluate
+from detector.model_store import ModelIntegrityError, load_model, newest_model_dir
+
+MODEL_DIR = newest_model_dir(default_models_dir())
+
+
+@pytest.fixture(scope="module")
+def test_rows() -> list[dict]:
+    from training.splits import load_splits
+
+    return load_splits()["test"]
+
+
+@pytest.fixture(scope="module")
+def card() -> dict:
+    return json.loads((MODEL_DIR / "card.json").read_text(encoding="utf-8"))
+
+
+def test_a_model_is_shipped_small_and_carded(card: dict) -> None:
+    assert MODEL_DIR is not None
+    assert (MODEL_DIR / "model.joblib").stat().st_size <= 30 * 1024 * 1024
+    assert (MODEL_DIR / "MODEL_CARD.md").is_file()
+    for key in ("version", "date", "libraries", "corpus_sha256", "thresholds", "metrics", "data_sources"):
+        assert key in card
+    from detector.labels import LABELS
+
+    assert set(card["thresholds"]) == set(LABELS)
+    assert all(0 < t["review"] <= t["block"] <= 1 for t in card["thresholds"].values())
+
+
+def test_default_load_uses_the_model() -> None:
+    det = Detector.load()
+    assert det.model is not None and det.version.endswith(det.model.version)
+    v = det.check("Hi kak, pesanan sudah dikirim ya")
+    assert v.detector_version == det.version
+
+
+def test_tampered_model_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "tampered"
+    shutil.copytree(MODEL_DIR, bad)
+    data = bytearray((bad / "model.joblib").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (bad / "model.joblib").write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="does not match"):
+        load_model(bad)
+    with pytest.raises(ModelIntegrityError):
+        Detector.load(bad)
+
+
+def test_unknown_model_without_card_is_refused(tmp_path: Path) -> None:
+    unknown = tmp_path / "unknown"
+    unknown.mkdir()
+    shutil.copy(MODEL_DIR / "model.joblib", unknown / "model.joblib")
+    with pytest.raises(ModelIntegrityError, match="card"):
+        load_model(unknown)
+    (unknown / "card.json").write_text(json.dumps({"artifact_sha256": "0" * 64}), encoding="utf-8")
+    with pytest.raises(ModelIntegrityError, match="does not match"):
+        load_model(unknown)
+
+
+def test_quality_on_held_out_split(detector: Detector, test_rows: list[dict]) -> None:
+    rep = evaluate(detector, test_rows)
+    # Measured 0.838 macro-F1 and 1.6% compliant FPR (see README); thresholds leave a small margin.
+    assert rep.macro_f1 >= 0.80
+    assert rep.compliant_fpr <= 0.02
+    assert min(rep.per_language.values()) >= 0.65
+    assert all(m.precision >= 0.85 for m in rep.per_label)
+
+
+def test_fused_beats_rules_alone_and_model_alone(test_rows: list[dict]) -> None:
+    fused = evaluate(Detector.load(MODEL_DIR), test_rows)
+    rules = evaluate(Detector.load(use_model=False), test_rows)
+    model = evaluate(Detector.load(MODEL_DIR, config={"rules": {"review": 1.01, "block": 1.01}}), test_rows)
+    assert fused.macro_f1 > rules.macro_f1
+    assert fused.macro_f1 > model.macro_f1
+
+
+def test_real_corpora_false_positives(detector: Detector, test_rows: list[dict]) -> None:
+    ordinary = [r for r in test_rows if str(r["source"]).startswith("external:") and not r["labels"]]
+    assert len(ordinary) > 300
+    flagged = sum(bool(v.labels) for v in detector.check_many([r["text"] for r in ordinary]))
+    assert flagged / len(ordinary) <= 0.02
+
+
+def test_model_only_violation_is_explained(detector: Detector) -> None:
+    text = "Hi dear, we hold on to every buyer's phone and home address in our files so we can reach you for future deals"
+    v = detector.check(text)
+    hits = [lr for lr in v.labels if lr.model_score is not None and lr.rule_score < 0.5]
+    for lr in hits:
+        model_ev = [e for e in lr.evidence if e.model]
+        assert model_ev, "a model-only label must carry the n-grams that weighed most"
+        for e in model_ev:
+            if e.start is not None:
+                assert text[e.start : e.end] == e.text or e.masked
+
+
+def test_policy_override_changes_decisions(detector: Detector, test_rows: list[dict]) -> None:
+    texts = [r["text"] for r in test_rows if not r["labels"]][:300]
+    strict = Detector.load(config={"model": {"review": 0.05, "block": 0.1}})
+    lenient = Detector.load(config={"model": {"enabled": False}})
+    flagged = {name: sum(v.decision != "allow" for v in det.check_many(texts))
+               for name, det in (("strict", strict), ("default", detector), ("rules", lenient))}
+    assert flagged["strict"] > flagged["default"] >= flagged["rules"]
+
+
+@pytest.mark.slow
+def test_retraining_reproduces_the_shipped_metrics(tmp_path: Path, card: dict) -> None:
+    from training.train import train
+
+    new = train(out_dir=tmp_path / "m", verbose=False)
+    for variant in ("fused", "model_only"):
+        assert abs(new["metrics"][variant]["macro_f1"] - card["metrics"][variant]["macro_f1"]) <= 0.01
+        assert abs(new["metrics"][variant]["compliant_fpr"] - card["metrics"][variant]["compliant_fpr"]) <= 0.01
