@@ -7,6 +7,8 @@ to find the ones that weighed most.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -43,10 +45,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- features -----------------------------------------------------------------------------------------
+    def char_ngrams(self, text: str) -> list[str]:
+        """Character n-grams of the space-padded text (sklearn's char_wb analyzer is 5x slower)."""
+        t = f" {text} "
+        lo, hi = self.char_ngram_range
+        return [t[i : i + n] for n in range(lo, hi + 1) for i in range(len(t) - n + 1)]
+
     def _vectorizers(self) -> tuple[HashingVectorizer, HashingVectorizer, HashingVectorizer]:
-        char = HashingVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range,
-                                 n_features=self.char_features, lowercase=False, alternate_sign=False,
-                                 norm="l2")
+        char = HashingVectorizer(analyzer=self.char_ngrams, n_features=self.char_features,
+                                 alternate_sign=False, norm="l2")
         word = HashingVectorizer(analyzer=_identity, n_features=self.word_features, alternate_sign=False,
                                  norm="l2")
         cue = HashingVectorizer(analyzer=_identity, n_features=self.cue_features, alternate_sign=False,
@@ -121,19 +128,20 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """The n-grams of `text` that pushed `label` up most: (n-gram, weight, start, end) in `text`."""
         check_is_fitted(self, "coef_")
         j = self.labels_.index(label)
-        char, _, _ = self._vectorizers()
         coef = self.coef_[j]
         scored: dict[str, float] = {}
-        for gram in set(char.build_analyzer()(text)):
-            g = gram.strip()
-            if len(g) < 3:
-                continue
-            idx = murmurhash3_32(gram, seed=0, positive=True) % self.char_features
-            scored[g] = max(scored.get(g, -1e9), float(coef[idx]))
-        offset = self.char_features
-        for gram in set(self.word_ngrams(text)):
-            idx = offset + murmurhash3_32(gram, seed=0, positive=True) % self.word_features
-            scored[gram] = max(scored.get(gram, -1e9), float(coef[idx]) * 1.5)
+        blocks = ((self.char_ngrams(text), self.char_features, 0, 3),
+                  (self.word_ngrams(text), self.word_features, self.char_features, 3))
+        for grams, n_features, offset, min_len in blocks:
+            counts = Counter(grams)
+            norm = math.sqrt(sum(c * c for c in counts.values())) or 1.0
+            # contribution = weight x value in the l2-normalised vector (hash index as HashingVectorizer's)
+            for g, c in counts.items():
+                key = g.strip()
+                if len(key) < min_len:
+                    continue
+                idx = offset + abs(murmurhash3_32(g, seed=0)) % n_features
+                scored[key] = max(scored.get(key, -1e9), float(coef[idx]) * c / norm)
         best = sorted(((w, g) for g, w in scored.items() if w > 0), reverse=True)
         out: list[tuple[str, float, int | None, int | None]] = []
         taken: list[tuple[int, int]] = []

@@ -210,8 +210,8 @@ class Detector:
                 continue
             evidence = _dedupe_evidence(
                 [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)])
-            if model_score is not None and d.model_score is not None and d.model_score >= self.policy.model_review[label]:
-                evidence += self._model_evidence(p, label, do_mask)
+            if d.model_score is not None and not evidence:  # found by the model alone: say which n-grams
+                evidence = self._model_evidence(p, label, do_mask)
             results.append(LabelResult(label=label, score=min(1.0, d.score), decision=d.decision,
                                        policy_rule=POLICY_RULE[label], rule_score=d.rule_score,
                                        model_score=d.model_score, evidence=evidence))
