@@ -166,8 +166,9 @@ class Detector:
         out = []
         for s, e in spans:
             os_, oe, text, masked = self._span_text(p, s, e, do_mask)
-            out.append(Evidence(start=os_, end=oe, text=text, rule_id=hit.rule.id, weight=hit.rule.weight,
-                                masked=masked, negated=hit.negated_by is not None))
+            out.append(Evidence.model_construct(start=os_, end=oe, text=text, rule_id=hit.rule.id, model=None,
+                                                weight=hit.rule.weight, masked=masked,
+                                                negated=hit.negated_by is not None))
         return out
 
     @staticmethod
@@ -212,11 +213,13 @@ class Detector:
                 [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)])
             if d.model_score is not None and not evidence:  # found by the model alone: say which n-grams
                 evidence = self._model_evidence(p, label, do_mask)
-            results.append(LabelResult(label=label, score=min(1.0, d.score), decision=d.decision,
-                                       policy_rule=POLICY_RULE[label], rule_score=d.rule_score,
-                                       model_score=d.model_score, evidence=evidence))
+            # built from trusted internal values: construct without re-validating (hot path)
+            results.append(LabelResult.model_construct(
+                label=label, score=min(1.0, d.score), decision=d.decision, policy_rule=POLICY_RULE[label],
+                rule_score=d.rule_score, model_score=d.model_score, evidence=evidence))
             overall = stricter(overall, d.decision)
-        return Verdict(decision=overall, labels=results, language=p.language, detector_version=self.version)
+        return Verdict.model_construct(decision=overall, labels=results, language=p.language,
+                                       detector_version=self.version)
 
     def _model_evidence(self, p: _Prepared, label: str, do_mask: bool) -> list[Evidence]:
         out = []

@@ -19,7 +19,7 @@ def _data() -> dict:
         data = yaml.safe_load(fh)
     data["simp"] = set(data["simplified_only"]) - set(data["traditional_only"])
     data["trad"] = set(data["traditional_only"]) - set(data["simplified_only"])
-    data["vi"] = set(data["vietnamese_letters"])
+    data["vi_re"] = regex.compile("[" + regex.escape(data["vietnamese_letters"]) + "]")
     return data
 
 
@@ -38,8 +38,7 @@ class LanguageGuesser:
             simp = sum(c in data["simp"] for c in han_chars)
             trad = sum(c in data["trad"] for c in han_chars)
             return "zh-Hant" if trad > simp else "zh-Hans"
-        low = original.lower()
-        if sum(c in data["vi"] for c in low) >= 2:
+        if len(data["vi_re"].findall(original.lower())) >= 2:
             return "vi"
         scores = {lang: sum(w in words for w in latin_words) for lang, words in self._words.items()}
         if scores:

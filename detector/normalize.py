@@ -51,6 +51,10 @@ class _Tables:
     slash_re: regex.Pattern
     digit_run_re: regex.Pattern
     digit_token_re: regex.Pattern
+    dot_words: tuple[str, ...]
+    slash_words: tuple[str, ...]
+    latin_digit_words: frozenset[str]
+    other_digit_re: regex.Pattern
 
 
 def _data() -> dict:
@@ -123,6 +127,10 @@ def _tables() -> _Tables:
         slash_re=_slash_words_re(tuple(data["slash_words"]), tlds),
         digit_run_re=_digit_run_re(tuple(digit_words)),
         digit_token_re=regex.compile(rf"{_alternation(tuple(digit_words))}|[0-9]"),
+        dot_words=tuple(_fold_word(w, table) for w in data["dot_words"]),
+        slash_words=tuple(_fold_word(w, table) for w in data["slash_words"]),
+        latin_digit_words=frozenset(w for w in digit_words if w.isascii()),
+        other_digit_re=regex.compile(_alternation(tuple(w for w in digit_words if not w.isascii()))),
     )
 
 
@@ -230,8 +238,10 @@ def _rewrites(b: _Builder, t: _Tables) -> None:
         b.sub(_INVISIBLE, lambda m: "")
     elif _ASCII_CONTROLS.search(text):
         b.sub(_INVISIBLE, lambda m: "")
-    b.sub(t.dot_re, lambda m: ".")
-    b.sub(t.slash_re, lambda m: "/")
+    if any(w in b.text for w in t.dot_words):
+        b.sub(t.dot_re, lambda m: ".")
+    if any(w in b.text for w in t.slash_words):
+        b.sub(t.slash_re, lambda m: "/")
     b.sub(_SPACED, lambda m: _join_letters(m.group(0)))
     if _HAN_GAP.search(b.text):
         b.sub(_HAN_GAP, lambda m: "")
@@ -239,7 +249,8 @@ def _rewrites(b: _Builder, t: _Tables) -> None:
         b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
     if _LEET_CHARS.search(b.text):
         b.sub(_LEET_TOKEN, lambda m: _unleet(m.group(0), t))
-    b.sub(t.digit_run_re, lambda m: _digits_from_words(m.group(0), t))
+    if _may_have_digit_words(b.text, t):
+        b.sub(t.digit_run_re, lambda m: _digits_from_words(m.group(0), t))
     b.sub(_SPACES, lambda m: "\n" if "\n" in m.group(0) else " ")
 
 
@@ -290,6 +301,17 @@ def _digit_run_re(words: tuple[str, ...]) -> regex.Pattern:
     word = rf"(?:(?<![\p{{L}}])(?:{_alternation(latin)})(?![\p{{L}}])|{_alternation(other)})"
     # Three or more number words or digits in a row: "kosong satu dua", "零一二三", "0 one two".
     return regex.compile(rf"(?:{word}|[0-9])(?:[ \t,\-.]{{0,2}}(?:{word}|[0-9])){{2,}}")
+
+
+_LATIN_WORD = regex.compile(r"[a-z]+")
+
+
+def _may_have_digit_words(text: str, t: _Tables) -> bool:
+    """Cheap gate for the digit-word regex (the normaliser's slowest): two number words at least."""
+    found = sum(1 for w in _LATIN_WORD.findall(text) if w in t.latin_digit_words)
+    if found >= 2:
+        return True
+    return not text.isascii() and found + len(t.other_digit_re.findall(text)) >= 2
 
 
 def _digits_from_words(s: str, t: _Tables) -> str | None:

@@ -31,6 +31,7 @@ class PiiItem:
     is_recipient: bool = False
 
 
+_DIGIT = regex.compile(r"\d")
 _SEVEN_DIGITS = regex.compile(r"\d(?:\D{0,3}\d){6}")
 _TWELVE_DIGITS = regex.compile(r"\d(?:-?\d){11}")
 # Cheap pre-test: phonenumbers costs ~0.3 ms a call, so only digit runs that could be numbers reach it.
@@ -134,7 +135,7 @@ def _inside_phone(m: regex.Match, text: str) -> bool:
 
 
 def find_addresses(text: str) -> list[PiiItem]:
-    if not any(c.isdigit() for c in text):
+    if not _DIGIT.search(text):
         return []
     out: list[PiiItem] = []
     data = _data()

@@ -205,3 +205,10 @@ def test_distinct_counter_is_exact_then_estimates_in_bounded_memory() -> None:
     for i in range(20_000):
         d.add(f"C{i}")
     assert d.estimated and abs(len(d) - 20_000) < 20_000 * 0.05
+
+
+def test_detector_fingerprint_matches_the_loaded_detector(detector, rules_detector) -> None:
+    from detector.audit.scoring import detector_fingerprint
+
+    assert detector_fingerprint()["version"] == detector.version
+    assert detector_fingerprint({"use_model": False})["version"] == rules_detector.version

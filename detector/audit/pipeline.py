@@ -22,7 +22,7 @@ from .context import ConversationContext
 from .finalize import cluster_chunks, finalize, write_rejects
 from .readers import detect_format, iter_records, parquet_files
 from .schema import Message, RowError, to_message
-from .scoring import get_detector, process_chunk
+from .scoring import detector_fingerprint, process_chunk
 
 Chunk = tuple[int, list[Message], list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]
 
@@ -107,7 +107,7 @@ def manifest(cfg: AuditConfig) -> dict[str, Any]:
         "map": cfg.column_map,
         "chunk_size": cfg.chunk_size if cfg.engine == "local" else None,
         "engine": cfg.engine,
-        "detector": cfg.detector_options,
+        "detector_options": cfg.detector_options,
     }
 
 
@@ -154,9 +154,9 @@ def run_audit(cfg: AuditConfig) -> dict[str, Any]:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     wd = WorkDir(cfg.workdir)
-    det = get_detector(cfg.detector_options)
-    version = getattr(det, "version", "unknown")
-    done = wd.prepare({**manifest(cfg), "detector_version": version}, cfg.resume)
+    fingerprint = detector_fingerprint(cfg.detector_options)
+    version = fingerprint["version"]
+    done = wd.prepare({**manifest(cfg), "detector": fingerprint}, cfg.resume)
     resumed_chunks = len(done)
     if cfg.engine == "dask":
         from .engine_dask import score_dask

@@ -36,6 +36,27 @@ def get_detector(options: dict[str, Any] | None = None) -> Any:
     return _detector(json.dumps(options or {}, sort_keys=True))
 
 
+def detector_fingerprint(options: dict[str, Any] | None = None) -> dict[str, str]:
+    """The detector's version and model checksum without loading it (the driver of a parallel run has no use
+    for a Detector of its own: only workers score)."""
+    from detector import __version__
+    from detector.detector import default_models_dir
+    from detector.model_store import newest_model_dir, read_card
+
+    options = options or {}
+    if not options.get("use_model", True):
+        return {"version": f"{__version__}+rules", "model_sha256": ""}
+    path = options.get("path")
+    model_dir = Path(path) if path else newest_model_dir(default_models_dir())
+    if model_dir is None:
+        return {"version": f"{__version__}+rules", "model_sha256": ""}
+    card = read_card(model_dir)
+    return {
+        "version": f"{__version__}+{card.get('version', model_dir.name)}",
+        "model_sha256": card["artifact_sha256"],
+    }
+
+
 @lru_cache(maxsize=1)
 def _promo_regex() -> regex.Pattern[str]:
     data = yaml.safe_load((Path(__file__).with_name("promo_cues.yaml")).read_text(encoding="utf-8"))
