@@ -130,15 +130,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         j = self.labels_.index(label)
         coef = self.coef_[j]
         scored: dict[str, float] = {}
-        blocks = ((self.char_ngrams(text), self.char_features, 0, 3),
-                  (self.word_ngrams(text), self.word_features, self.char_features, 3))
-        for grams, n_features, offset, min_len in blocks:
+        longest = self.char_ngram_range[1]
+        blocks = ((self.char_ngrams(text), self.char_features, 0),
+                  (self.word_ngrams(text), self.word_features, self.char_features))
+        for grams, n_features, offset in blocks:
             counts = Counter(grams)
             norm = math.sqrt(sum(c * c for c in counts.values())) or 1.0
-            # contribution = weight x value in the l2-normalised vector (hash index as HashingVectorizer's)
+            # contribution = weight x value in the l2-normalised vector (hash index as HashingVectorizer's);
+            # only the longest char n-grams and words of 3+ letters: readable, and 4x fewer hashes
             for g, c in counts.items():
                 key = g.strip()
-                if len(key) < min_len:
+                if len(key) < 3 or (offset == 0 and len(g) != longest):
                     continue
                 idx = offset + abs(murmurhash3_32(g, seed=0)) % n_features
                 scored[key] = max(scored.get(key, -1e9), float(coef[idx]) * c / norm)
