@@ -80,6 +80,10 @@ class Detector:
         policy = Policy(load_policy(config), model.thresholds if model is not None else None)
         return cls(lexicon, policy, model, mask_pii=mask_pii, max_chars=max_chars)
 
+    def warm_up(self) -> None:
+        """Load the lazy parts (Thai and Chinese segmenters) now rather than on the first such message."""
+        self.check_many(["warm-up: your order has shipped", "亲，您的订单已发货", "ขอบคุณค่ะ จัดส่งแล้ว"])
+
     @property
     def model_card(self) -> dict | None:
         return self.model.card if self.model is not None else None

@@ -6,16 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from detector.labels import LABELS
+
 Decision = Literal["allow", "review", "block"]
-Label = Literal[
-    "group_invite",
-    "offplatform_contact",
-    "bulk_marketing",
-    "unsolicited_shipment",
-    "third_party_sharing",
-    "data_retention",
-    "data_leak",
-]
+Label = Literal[LABELS]  # type: ignore[valid-type]  # the seven labels of detector/labels.py
 
 
 class Recipient(BaseModel):

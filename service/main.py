@@ -38,7 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.detector is None:
         started = time.perf_counter()
         det = await run_in_threadpool(load_detector, settings)
-        await run_in_threadpool(det.check, "warm-up: your order has shipped")  # first-call caches
+        await run_in_threadpool(det.warm_up)  # segmenters and first-call caches
         app.state.detector = det
         log_event("model_loaded", detector_version=det.version, model_loaded=det.model_card is not None,
                   load_ms=round((time.perf_counter() - started) * 1000, 1))
