@@ -23,13 +23,18 @@ except ImportError:  # pragma: no cover - Python 3.10
 _MIN_LEN = 2
 
 
+def _usable(lit: str) -> bool:
+    """Two characters at least, or one that is rare in text (a Han/Thai letter, %, @)."""
+    return len(lit) >= _MIN_LEN or (len(lit) == 1 and not (lit.isascii() and (lit.isalnum() or lit.isspace())))
+
+
 def _seq_factors(items) -> set[str] | None:
     """Best necessary-literal set for a sequence of parsed regex items."""
     candidates: list[set[str]] = []
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) >= _MIN_LEN:
+        if run and _usable("".join(run)):
             candidates.append({"".join(run)})
         run.clear()
 
@@ -54,7 +59,7 @@ def _seq_factors(items) -> set[str] | None:
     flush()
     if not candidates:
         return None
-    return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
+    return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))  # longest sure literal
 
 
 def necessary_literals(pattern: str) -> set[str] | None:
@@ -67,24 +72,41 @@ def necessary_literals(pattern: str) -> set[str] | None:
         found = _seq_factors(list(parsed))
     except (TypeError, ValueError, AttributeError):
         return None
-    if not found or min(len(x) for x in found) < _MIN_LEN:
+    if not found or not all(_usable(x) for x in found):
         return None
     if parsed.state.flags & re.IGNORECASE:
         return {x.lower() for x in found}  # texts are lower-cased before matching
     return found
 
 
+_SCRIPTS = {"han": re.compile(r"[\u3400-\u9fff]"), "thai": re.compile(r"[\u0e00-\u0e7f]")}
+
+
+def _script(pattern: str) -> str | None:
+    """A script every match needs, when the pattern is written in it (Han or Thai); else None."""
+    for name, rx in _SCRIPTS.items():
+        if rx.search(pattern) and not re.search(r"[a-z]", re.sub(r"\\[a-zA-Z]|\[[^\]]*\]", "", pattern)):
+            return name
+    return None
+
+
 class Prefilter:
-    """Which of `patterns` can match a text, decided by one Aho-Corasick pass."""
+    """Which of `patterns` can match a text, decided by one Aho-Corasick pass (and, for patterns without a
+    usable literal but written in Han or Thai, by the presence of that script)."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self.always: list[int] = []
+        self._by_script: dict[str, list[int]] = {}
         self._automaton = ahocorasick.Automaton()
         table: dict[str, list[int]] = {}
         for i, p in enumerate(patterns):
             lits = necessary_literals(p)
             if lits is None:
-                self.always.append(i)
+                script = _script(p)
+                if script is None:
+                    self.always.append(i)
+                else:
+                    self._by_script.setdefault(script, []).append(i)
                 continue
             for lit in lits:
                 table.setdefault(lit, []).append(i)
@@ -95,9 +117,11 @@ class Prefilter:
             self._automaton.make_automaton()
 
     def candidates(self, text: str) -> list[int]:
-        if self._empty:
-            return self.always
         found = set(self.always)
-        for _, idx in self._automaton.iter(text):
-            found.update(idx)
+        for script, idx in self._by_script.items():
+            if _SCRIPTS[script].search(text):
+                found.update(idx)
+        if not self._empty:
+            for _, idx in self._automaton.iter(text):
+                found.update(idx)
         return sorted(found)

@@ -1,0 +1,47 @@
+"""The literal prefilter may skip a regex only when the regex cannot match."""
+
+import json
+from pathlib import Path
+
+import pytest
+import regex
+
+from detector import Detector
+from detector.normalize import normalize_text
+from detector.prefilter import Prefilter, necessary_literals
+
+CORPUS = Path(__file__).resolve().parents[1] / "training" / "data" / "corpus.jsonl"
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    (r"chat\.whatsapp\.com/[a-z0-9]+", {"chat.whatsapp.com/"}),
+    (r"\b(?:join|add you) (?:our|my) group", {" group"}),
+    (r"(?:https?://|www\.)\S+", {"http", "www."}),
+    (r"加\s?(?:我)?微信", {"微信"}),
+    (r"\d{1,2} ?%", {"%"}),
+    (r"[a-z]+\d+", None),
+    (r"(?:foo)?bar?", {"ba"}),
+    (r"(?:foo)?b", None),
+])
+def test_necessary_literals(pattern: str, expected) -> None:
+    assert necessary_literals(pattern) == expected
+
+
+def test_prefilter_never_skips_a_matching_lexicon_pattern(rules_detector: Detector) -> None:
+    patterns = [rx for _, _, rx in rules_detector.engine._patterns]
+    pf = Prefilter([p.pattern for p in patterns])
+    texts = [json.loads(line)["text"] for line in CORPUS.open(encoding="utf-8")][::4]
+    checked = 0
+    for raw in texts:
+        text = normalize_text(raw)
+        allowed = set(pf.candidates(text))
+        for i, rx in enumerate(patterns):
+            if rx.search(text):
+                checked += 1
+                assert i in allowed, (rx.pattern, text)
+    assert checked > 1000
+
+
+def test_prefilter_skips_most_patterns_on_plain_text() -> None:
+    pats = [r"chat\.whatsapp\.com/\S+", r"line\.me/\S+", r"\bjoin our group\b", regex.escape("t.me/+") + r"\S+"]
+    assert Prefilter(pats).candidates("your parcel is on the way, thank you") == []
