@@ -210,21 +210,26 @@ class _Builder:
         self.ends = new_ends
 
 
+@lru_cache(maxsize=65536)
+def _nfkc_char(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch)
+
+
 def _nfkc(b: _Builder) -> None:
     text = b.text
     if unicodedata.is_normalized("NFKC", text):
         return
-    pieces: list[str] = []
+    outs = [_nfkc_char(ch) for ch in text]
+    b.text = "".join(outs)
+    if len(b.text) == len(text):
+        return  # every character mapped to one: offsets unchanged
     starts: list[int] = []
     ends: list[int] = []
     src_starts = b.starts if b.starts is not None else range(len(text))
     src_ends = b.ends if b.ends is not None else range(1, len(text) + 1)
-    for i, ch in enumerate(text):
-        out = unicodedata.normalize("NFKC", ch) if ord(ch) > 0x7F else ch
-        pieces.append(out)
+    for i, out in enumerate(outs):
         starts.extend([src_starts[i]] * len(out))
         ends.extend([src_ends[i]] * len(out))
-    b.text = "".join(pieces)
     b.starts = starts
     b.ends = ends
 
