@@ -33,9 +33,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     `texts` are normalised texts; `cues` are sets of cue/rule names from the rule engine.
     """
 
-    def __init__(self, char_ngram_range: tuple[int, int] = (1, 4), char_features: int = 2**18,
-                 word_features: int = 2**17, cue_features: int = 2**12, C: float = 8.0,
-                 cue_weight: float = 0.5, random_state: int = 0) -> None:
+    def __init__(self, char_ngram_range: tuple[int, int] = (2, 5), char_features: int = 2**18,
+                 word_features: int = 2**17, cue_features: int = 2**12, C: float = 16.0,
+                 cue_weight: float = 1.0, random_state: int = 0) -> None:
         self.char_ngram_range = char_ngram_range
         self.char_features = char_features
         self.word_features = word_features
