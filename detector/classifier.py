@@ -33,9 +33,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     `texts` are normalised texts; `cues` are sets of cue/rule names from the rule engine.
     """
 
-    def __init__(self, char_ngram_range: tuple[int, int] = (2, 5), char_features: int = 2**18,
-                 word_features: int = 2**17, cue_features: int = 2**12, C: float = 16.0,
-                 cue_weight: float = 1.0, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        char_ngram_range: tuple[int, int] = (2, 5),
+        char_features: int = 2**18,
+        word_features: int = 2**17,
+        cue_features: int = 2**12,
+        C: float = 16.0,
+        cue_weight: float = 1.0,
+        random_state: int = 0,
+    ) -> None:
         self.char_ngram_range = char_ngram_range
         self.char_features = char_features
         self.word_features = word_features
@@ -52,12 +59,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return [t[i : i + n] for n in range(lo, hi + 1) for i in range(len(t) - n + 1)]
 
     def _vectorizers(self) -> tuple[HashingVectorizer, HashingVectorizer, HashingVectorizer]:
-        char = HashingVectorizer(analyzer=self.char_ngrams, n_features=self.char_features,
-                                 alternate_sign=False, norm="l2")
-        word = HashingVectorizer(analyzer=_identity, n_features=self.word_features, alternate_sign=False,
-                                 norm="l2")
-        cue = HashingVectorizer(analyzer=_identity, n_features=self.cue_features, alternate_sign=False,
-                                norm=None)
+        char = HashingVectorizer(
+            analyzer=self.char_ngrams, n_features=self.char_features, alternate_sign=False, norm="l2"
+        )
+        word = HashingVectorizer(
+            analyzer=_identity, n_features=self.word_features, alternate_sign=False, norm="l2"
+        )
+        cue = HashingVectorizer(
+            analyzer=_identity, n_features=self.cue_features, alternate_sign=False, norm=None
+        )
         return char, word, cue
 
     @staticmethod
@@ -82,8 +92,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.coef_ = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
         self.intercept_ = np.zeros(Y.shape[1], dtype=np.float64)
         for j in range(Y.shape[1]):
-            lr = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
-                                    random_state=self.random_state, max_iter=200)
+            lr = LogisticRegression(
+                C=self.C,
+                solver="liblinear",
+                class_weight="balanced",
+                random_state=self.random_state,
+                max_iter=200,
+            )
             lr.fit(X, Y[:, j])
             self.coef_[j] = lr.coef_[0].astype(np.float32)
             self.intercept_[j] = lr.intercept_[0]
@@ -131,8 +146,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         coef = self.coef_[j]
         scored: dict[str, float] = {}
         longest = self.char_ngram_range[1]
-        blocks = ((self.char_ngrams(text), self.char_features, 0),
-                  (self.word_ngrams(text), self.word_features, self.char_features))
+        blocks = (
+            (self.char_ngrams(text), self.char_features, 0),
+            (self.word_ngrams(text), self.word_features, self.char_features),
+        )
         for grams, n_features, offset in blocks:
             counts = Counter(grams)
             norm = math.sqrt(sum(c * c for c in counts.values())) or 1.0
@@ -163,7 +180,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 class ShippedModel:
     """What `models/<version>/model.joblib` holds: the classifier, its version and thresholds."""
 
-    def __init__(self, classifier: TextClassifier, version: str, thresholds: dict[str, dict[str, float]]) -> None:
+    def __init__(
+        self, classifier: TextClassifier, version: str, thresholds: dict[str, dict[str, float]]
+    ) -> None:
         self.classifier = classifier
         self.version = version
         self.thresholds = thresholds

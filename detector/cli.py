@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,8 +19,11 @@ EXIT_CODES = {"allow": 0, "review": 1, "block": 2}
 EXIT_USAGE = 64
 EXIT_BAD_INPUT = 65
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Detect misuse of customers' personal data in seller messages.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Detect misuse of customers' personal data in seller messages.",
+)
 
 
 def _version(value: bool) -> None:
@@ -31,8 +34,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,  # noqa: UP045
-                                                    help="Print the version and exit.")] = None,
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = None,
 ) -> None:
     """outreach-guard: checks seller messages against the customer personal-data policy."""
 
@@ -72,20 +82,33 @@ def _read_lines(path: Path):
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 yield n, None, {"error": f"line {n}: JSON object without a string 'text' field"}
                 continue
-            yield n, obj["text"], {k: v for k, v in obj.items() if k in ("id", "message_id", "context", "lang")}
+            yield (
+                n,
+                obj["text"],
+                {k: v for k, v in obj.items() if k in ("id", "message_id", "context", "lang")},
+            )
         else:
             yield n, s, {}
 
 
 @app.command()
 def check(
-    text: Annotated[Optional[str], typer.Argument(help="The message to check.")] = None,  # noqa: UP045
-    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Text lines or JSONL with a `text` field ('-' = stdin).")] = None,  # noqa: UP045,E501
-    explain: Annotated[bool, typer.Option("--explain", help="Readable table with the evidence highlighted.")] = False,
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
+    text: Annotated[str | None, typer.Argument(help="The message to check.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Text lines or JSONL with a `text` field ('-' = stdin)."),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Readable table with the evidence highlighted.")
+    ] = False,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="A model folder (default: newest shipped).")
+    ] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the classifier.")] = False,
-    unmasked: Annotated[bool, typer.Option("--unmasked", help="Show personal data in evidence unmasked.")] = False,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Language code, if known.")] = None,  # noqa: UP045
+    unmasked: Annotated[
+        bool, typer.Option("--unmasked", help="Show personal data in evidence unmasked.")
+    ] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language code, if known.")] = None,
 ) -> None:
     """Check one message (TEXT) or every line of --file; prints JSON (one line per message)."""
     if (text is None) == (file is None):
@@ -123,8 +146,13 @@ def check(
 
 @app.command("check-campaign")
 def check_campaign(
-    file: Annotated[Path, typer.Argument(help="Campaign JSON: the campaign object or {\"campaign\": {...}} ('-' = stdin).")],  # noqa: E501
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
+    file: Annotated[
+        Path,
+        typer.Argument(help="Campaign JSON: the campaign object or {\"campaign\": {...}} ('-' = stdin)."),
+    ],  # noqa: E501
+    model: Annotated[
+        Path | None, typer.Option("--model", help="A model folder (default: newest shipped).")
+    ] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the classifier.")] = False,
     unmasked: Annotated[bool, typer.Option("--unmasked", help="Show personal data unmasked.")] = False,
 ) -> None:
@@ -160,15 +188,21 @@ def check_campaign(
 def audit(
     inputs: Annotated[list[Path], typer.Argument(help="Chat logs: JSONL/CSV/Parquet, gzip ok.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("audit-out"),
-    fmt: Annotated[Optional[str], typer.Option("--format", help="jsonl | csv | parquet (default: by extension).")] = None,  # noqa: UP045,E501
-    maps: Annotated[Optional[list[str]], typer.Option("--map", help="Column names: text=body,seller_id=shop")] = None,  # noqa: UP045,E501
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl | csv | parquet (default: by extension).")
+    ] = None,
+    maps: Annotated[
+        list[str] | None, typer.Option("--map", help="Column names: text=body,seller_id=shop")
+    ] = None,
     bulk_min: Annotated[int, typer.Option("--bulk-min", min=2, help="Customers making a bulk push.")] = 20,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted audit in --out.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="local (joblib) or dask.")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address.")] = None,  # noqa: UP045,E501
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = -1,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Rows per checkpoint.")] = 2000,
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
+    model: Annotated[
+        Path | None, typer.Option("--model", help="A model folder (default: newest shipped).")
+    ] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the classifier.")] = False,
     keep_work: Annotated[bool, typer.Option("--keep-work", help="Keep the checkpoint directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -176,8 +210,24 @@ def audit(
     """Audit chat logs: per-seller report, findings, bulk-push clusters (see detector/audit)."""
     from detector.audit.command import run_cli
 
-    raise typer.Exit(run_cli(inputs, out, fmt, maps, bulk_min, resume, engine, scheduler, jobs, chunk_size,
-                             model, rules_only, keep_work, quiet))
+    raise typer.Exit(
+        run_cli(
+            inputs,
+            out,
+            fmt,
+            maps,
+            bulk_min,
+            resume,
+            engine,
+            scheduler,
+            jobs,
+            chunk_size,
+            model,
+            rules_only,
+            keep_work,
+            quiet,
+        )
+    )
 
 
 @app.command()
@@ -191,8 +241,10 @@ def serve(
     try:
         from service.server import run as run_server  # lazy: the service is an optional extra
     except ImportError as exc:
-        typer.echo(f"error: the service extra is not installed ({exc.name}): "
-                   "pip install 'outreach-guard[service]'", err=True)
+        typer.echo(
+            f"error: the service extra is not installed ({exc.name}): pip install 'outreach-guard[service]'",
+            err=True,
+        )
         raise typer.Exit(EXIT_USAGE) from exc
     run_server(host=host, port=port, workers=workers, log_level=log_level)
 
@@ -200,9 +252,13 @@ def serve(
 @app.command()
 def evaluate(
     file: Annotated[Path, typer.Argument(help="JSONL with `text` and `labels` (and optional `lang`, `id`).")],
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the report as JSON here.")] = None,  # noqa: UP045,E501
-    plots: Annotated[Optional[Path], typer.Option("--plots", help="Write PR-curve and per-language PNGs here.")] = None,  # noqa: UP045,E501
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model folder (default: newest shipped).")] = None,  # noqa: UP045,E501
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
+    plots: Annotated[
+        Path | None, typer.Option("--plots", help="Write PR-curve and per-language PNGs here.")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="A model folder (default: newest shipped).")
+    ] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Evaluate the rules alone.")] = False,
 ) -> None:
     """Per-label precision/recall/F1, per-language macro-F1, compliant false-positive rate, worst errors."""

@@ -51,8 +51,15 @@ class Detector:
     `Verdict` with a decision, the labels that fired, their scores and evidence spans into the original text.
     """
 
-    def __init__(self, lexicon: Lexicon, policy: Policy, model: Any | None = None, *, mask_pii: bool = True,
-                 max_chars: int = DEFAULT_MAX_CHARS) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        policy: Policy,
+        model: Any | None = None,
+        *,
+        mask_pii: bool = True,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
         self.lexicon = lexicon
         self.engine = RuleEngine(lexicon)
         self.policy = policy
@@ -63,9 +70,16 @@ class Detector:
         self.version = f"{__version__}+{model.version}" if model is not None else f"{__version__}+rules"
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, use_model: bool = True, mask_pii: bool = True,
-             config: str | Path | dict | None = None, rules_dirs: Sequence[str | Path] = (),
-             max_chars: int = DEFAULT_MAX_CHARS) -> Detector:
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        use_model: bool = True,
+        mask_pii: bool = True,
+        config: str | Path | dict | None = None,
+        rules_dirs: Sequence[str | Path] = (),
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> Detector:
         """Load the shipped rules, and a model: `path` (a model folder), else the newest in `models/`."""
         lexicon = load_lexicon(rules_dirs)
         model = None
@@ -90,18 +104,35 @@ class Detector:
 
     def rules_summary(self) -> list[dict]:
         return [
-            {"id": r.id, "label": r.label, "weight": r.weight, "description": r.description,
-             "policy_rule": POLICY_RULE[r.label]}
+            {
+                "id": r.id,
+                "label": r.label,
+                "weight": r.weight,
+                "description": r.description,
+                "policy_rule": POLICY_RULE[r.label],
+            }
             for r in self.lexicon.rules
         ]
 
     # -- public checks ------------------------------------------------------------------------------------
-    def check(self, text: str, context: Context | dict | None = None, *, lang: str | None = None,
-              mask_pii: bool | None = None) -> Verdict:
+    def check(
+        self,
+        text: str,
+        context: Context | dict | None = None,
+        *,
+        lang: str | None = None,
+        mask_pii: bool | None = None,
+    ) -> Verdict:
         return self.check_many([text], [context], langs=[lang], mask_pii=mask_pii)[0]
 
-    def check_many(self, texts: Sequence[str], contexts: Sequence[Context | dict | None] | None = None, *,
-                   langs: Sequence[str | None] | None = None, mask_pii: bool | None = None) -> list[Verdict]:
+    def check_many(
+        self,
+        texts: Sequence[str],
+        contexts: Sequence[Context | dict | None] | None = None,
+        *,
+        langs: Sequence[str | None] | None = None,
+        mask_pii: bool | None = None,
+    ) -> list[Verdict]:
         """Batched `check`: the rules run per message, the model scores the batch at once."""
         if isinstance(texts, str):
             raise ValueError("check_many takes a sequence of texts, not one str")
@@ -111,11 +142,15 @@ class Detector:
         if len(contexts) != n or len(langs) != n:
             raise ValueError("texts, contexts and langs must have the same length")
         do_mask = self.mask_pii if mask_pii is None else mask_pii
-        prepared = [self._prepare(t, _as_context(c), lg) for t, c, lg in zip(texts, contexts, langs, strict=True)]
+        prepared = [
+            self._prepare(t, _as_context(c), lg) for t, c, lg in zip(texts, contexts, langs, strict=True)
+        ]
         probs = None
         if self.model is not None and self.policy.model_enabled and prepared:
             probs = self.model.predict_proba([p.norm.text for p in prepared], [p.cues for p in prepared])
-        return [self._verdict(p, None if probs is None else probs[i], do_mask) for i, p in enumerate(prepared)]
+        return [
+            self._verdict(p, None if probs is None else probs[i], do_mask) for i, p in enumerate(prepared)
+        ]
 
     def features(self, texts: Sequence[str]) -> tuple[list[str], list[set[str]]]:
         """Normalised texts and rule cue sets: what the classifier is trained on."""
@@ -170,9 +205,18 @@ class Detector:
         out = []
         for s, e in spans:
             os_, oe, text, masked = self._span_text(p, s, e, do_mask)
-            out.append(Evidence.model_construct(start=os_, end=oe, text=text, rule_id=hit.rule.id, model=None,
-                                                weight=hit.rule.weight, masked=masked,
-                                                negated=hit.negated_by is not None))
+            out.append(
+                Evidence.model_construct(
+                    start=os_,
+                    end=oe,
+                    text=text,
+                    rule_id=hit.rule.id,
+                    model=None,
+                    weight=hit.rule.weight,
+                    masked=masked,
+                    negated=hit.negated_by is not None,
+                )
+            )
         return out
 
     @staticmethod
@@ -214,16 +258,26 @@ class Detector:
             if d.decision == "allow":
                 continue
             evidence = _dedupe_evidence(
-                [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)])
+                [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)]
+            )
             if d.model_score is not None and not evidence:  # found by the model alone: say which n-grams
                 evidence = self._model_evidence(p, label, do_mask)
             # built from trusted internal values: construct without re-validating (hot path)
-            results.append(LabelResult.model_construct(
-                label=label, score=min(1.0, d.score), decision=d.decision, policy_rule=POLICY_RULE[label],
-                rule_score=d.rule_score, model_score=d.model_score, evidence=evidence))
+            results.append(
+                LabelResult.model_construct(
+                    label=label,
+                    score=min(1.0, d.score),
+                    decision=d.decision,
+                    policy_rule=POLICY_RULE[label],
+                    rule_score=d.rule_score,
+                    model_score=d.model_score,
+                    evidence=evidence,
+                )
+            )
             overall = stricter(overall, d.decision)
-        return Verdict.model_construct(decision=overall, labels=results, language=p.language,
-                                       detector_version=self.version)
+        return Verdict.model_construct(
+            decision=overall, labels=results, language=p.language, detector_version=self.version
+        )
 
     def _model_evidence(self, p: _Prepared, label: str, do_mask: bool) -> list[Evidence]:
         out = []
@@ -232,8 +286,16 @@ class Detector:
                 out.append(Evidence(text=gram, model=self.model.version, weight=round(weight, 4)))
                 continue
             os_, oe, text, masked = self._span_text(p, s, e, do_mask)
-            out.append(Evidence(start=os_, end=oe, text=text, model=self.model.version, weight=round(weight, 4),
-                                masked=masked))
+            out.append(
+                Evidence(
+                    start=os_,
+                    end=oe,
+                    text=text,
+                    model=self.model.version,
+                    weight=round(weight, 4),
+                    masked=masked,
+                )
+            )
         return out
 
 
@@ -259,8 +321,10 @@ def _dedupe_evidence(evidence: list[Evidence], limit: int = 6) -> list[Evidence]
     """Strongest first; a span that contains an already-kept, at least as strong span adds nothing."""
     kept: list[Evidence] = []
     for e in sorted(evidence, key=lambda e: (-e.weight, e.start or 0, (e.end or 0) - (e.start or 0))):
-        if any(k.start is not None and e.start is not None and e.start <= k.start and k.end <= e.end
-               for k in kept):
+        if any(
+            k.start is not None and e.start is not None and e.start <= k.start and k.end <= e.end
+            for k in kept
+        ):
             continue
         kept.append(e)
     return kept[:limit]

@@ -56,10 +56,16 @@ class Report:
         for m in self.per_label:
             lines.append(f"{m.label:<22}{m.support:>8}{m.precision:>10.3f}{m.recall:>8.3f}{m.f1:>7.3f}")
         lines.append(f"{'macro-F1':<22}{'':>8}{'':>10}{'':>8}{self.macro_f1:>7.3f}")
-        lines.append(f"compliant false-positive rate: {self.compliant_fpr:.4f} "
-                     f"(blocked: {self.compliant_block_rate:.4f}) over {self.n} messages")
-        lines.append("per-language macro-F1: " + ", ".join(
-            f"{k} {v:.3f} (n={self.per_language_n[k]})" for k, v in sorted(self.per_language.items())))
+        lines.append(
+            f"compliant false-positive rate: {self.compliant_fpr:.4f} "
+            f"(blocked: {self.compliant_block_rate:.4f}) over {self.n} messages"
+        )
+        lines.append(
+            "per-language macro-F1: "
+            + ", ".join(
+                f"{k} {v:.3f} (n={self.per_language_n[k]})" for k, v in sorted(self.per_language.items())
+            )
+        )
         return "\n".join(lines)
 
     def plots(self, out_dir: str | Path) -> list[Path]:
@@ -181,9 +187,18 @@ def report_from_verdicts(rows: Sequence[dict], verdicts: Sequence[Any], *, worst
         extra = [lab for j, lab in enumerate(LABELS) if pred[i, j] and not y[i, j]]
         if missed or extra:
             severity = sum(scores[i, LABELS.index(lab)] for lab in extra) + len(missed)
-            errors.append({"id": r.get("id"), "lang": r.get("lang"), "text": r["text"][:300],
-                           "expected": r.get("labels", []), "predicted": [lr.label for lr in verdicts[i].labels],
-                           "missed": missed, "false": extra, "severity": round(float(severity), 3)})
+            errors.append(
+                {
+                    "id": r.get("id"),
+                    "lang": r.get("lang"),
+                    "text": r["text"][:300],
+                    "expected": r.get("labels", []),
+                    "predicted": [lr.label for lr in verdicts[i].labels],
+                    "missed": missed,
+                    "false": extra,
+                    "severity": round(float(severity), 3),
+                }
+            )
     errors.sort(key=lambda e: -e["severity"])
     return Report(
         n=len(rows),

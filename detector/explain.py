@@ -12,11 +12,15 @@ _STYLE = {"allow": "green", "review": "yellow", "block": "bold red"}
 
 
 def highlighted(text: str, verdict: Verdict) -> Text:
-    """The message with every evidence span underlined in its decision's colour (masked spans shown masked)."""
+    """The message with every evidence span underlined in its decision's colour (masked spans masked)."""
     out = Text()
     spans = sorted(
-        {(e.start, e.end, lr.decision, e.text if e.masked else None)
-         for lr in verdict.labels for e in lr.evidence if e.start is not None},
+        {
+            (e.start, e.end, lr.decision, e.text if e.masked else None)
+            for lr in verdict.labels
+            for e in lr.evidence
+            if e.start is not None
+        },
         key=lambda s: (s[0], -s[1]),
     )
     pos = 0
@@ -32,8 +36,13 @@ def highlighted(text: str, verdict: Verdict) -> Text:
 
 def render(text: str, verdict: Verdict, console: Console | None = None) -> None:
     console = console or Console(width=None if Console().is_terminal else 160)
-    console.print(Text.assemble(("decision: ", "bold"), (verdict.decision.upper(), _STYLE[verdict.decision]),
-                                f"   language: {verdict.language}   detector: {verdict.detector_version}"))
+    console.print(
+        Text.assemble(
+            ("decision: ", "bold"),
+            (verdict.decision.upper(), _STYLE[verdict.decision]),
+            f"   language: {verdict.language}   detector: {verdict.detector_version}",
+        )
+    )
     console.print(highlighted(text, verdict))
     if not verdict.labels:
         return
@@ -46,9 +55,11 @@ def render(text: str, verdict: Verdict, console: Console | None = None) -> None:
         for i, e in enumerate(lr.evidence or [None]):
             first = i == 0
             table.add_row(
-                lr.label if first else "", str(lr.policy_rule) if first else "",
+                lr.label if first else "",
+                str(lr.policy_rule) if first else "",
                 Text(lr.decision, style=_STYLE[lr.decision]) if first else "",
-                f"{lr.score:.2f}" if first else "", f"{lr.rule_score:.2f}" if first else "",
+                f"{lr.score:.2f}" if first else "",
+                f"{lr.rule_score:.2f}" if first else "",
                 (f"{lr.model_score:.2f}" if lr.model_score is not None else "-") if first else "",
                 "" if e is None else (e.text + (" (negated)" if e.negated else "")),
                 "" if e is None else (e.rule_id or f"model {e.model}"),

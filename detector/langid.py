@@ -25,7 +25,9 @@ def _data() -> dict:
 
 class LanguageGuesser:
     def __init__(self, detect_words: dict[str, list[str]]) -> None:
-        self._words: dict[str, set[str]] = {lang: {w.lower() for w in ws} for lang, ws in detect_words.items()}
+        self._words: dict[str, set[str]] = {
+            lang: {w.lower() for w in ws} for lang, ws in detect_words.items()
+        }
 
     def guess(self, original: str, normalized: str) -> str:
         data = _data()

@@ -1,4 +1,4 @@
-"""Rule files as data: load every `detector/lexicons/*.yaml` (and any extra directory), validate with pydantic.
+"""Rule files as data: load every `detector/lexicons/*.yaml` (and any extra directory), validate them.
 
 A bad regex, an unknown label or a duplicate id fails at load with the file and the entry named, never at
 match time. The format is documented in docs/lexicons.md.
@@ -153,12 +153,16 @@ def load_file(path: Path) -> LexiconFile:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = _entry_id(data, tuple(err["loc"]))
-        raise LexiconError(f"{path.name}: entry {where}: {err['msg']} (at {'.'.join(map(str, err['loc']))})") from exc
+        raise LexiconError(
+            f"{path.name}: entry {where}: {err['msg']} (at {'.'.join(map(str, err['loc']))})"
+        ) from exc
 
 
 def _package_files() -> list[Path]:
     root = resources.files("detector.lexicons")
-    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".yaml") and p.name not in NON_RULE_FILES)
+    return sorted(
+        Path(str(p)) for p in root.iterdir() if p.name.endswith(".yaml") and p.name not in NON_RULE_FILES
+    )
 
 
 def load_lexicon(extra_dirs: Iterable[str | Path] = ()) -> Lexicon:

@@ -266,7 +266,7 @@ def _join_letters(s: str) -> str:
 def _unleet(token: str, t: _Tables) -> str | None:
     """Fold a leet token only when it spells a known keyword ("l1ne" -> "line", not "c0d" -> "cod")."""
     core = token.rstrip("!+")
-    tail = token[len(core):]
+    tail = token[len(core) :]
     if not any(c.isalpha() for c in core):
         return None
     options: list[str] = [""]

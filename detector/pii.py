@@ -36,13 +36,17 @@ _SEVEN_DIGITS = regex.compile(r"\d(?:\D{0,3}\d){6}")
 _TWELVE_DIGITS = regex.compile(r"\d(?:-?\d){11}")
 # Cheap pre-test: phonenumbers costs ~0.3 ms a call, so only digit runs that could be numbers reach it.
 _PHONE_CANDIDATE = regex.compile(r"(?<![a-z0-9_/=.])\+?\(?\d[\d \-().]{6,18}\d(?![a-z0-9_/])")
-_EMAIL = regex.compile(r"(?<![\w.+-])[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}(?![\w])")
+_EMAIL = regex.compile(
+    r"(?<![\w.+-])[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}(?![\w])"
+)
 _MYKAD = regex.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})-?(\d{2})-?(\d{4})(?!\d)")
 _NRIC = regex.compile(r"(?<![a-z0-9])([stfgm])(\d{7})([a-z])(?![a-z0-9])")
 
 # Place-of-birth codes valid on a MyKad (states and foreign-born codes).
-_MYKAD_PB = {f"{n:02d}" for n in [*range(1, 17), *range(21, 60), *range(60, 69), 71, 72, *range(74, 80),
-                                 *range(82, 94), 98, 99]}
+_MYKAD_PB = {
+    f"{n:02d}"
+    for n in [*range(1, 17), *range(21, 60), *range(60, 69), 71, 72, *range(74, 80), *range(82, 94), 98, 99]
+}
 _NRIC_WEIGHTS = (2, 7, 6, 5, 4, 3, 2)
 _NRIC_ST = "jzihgfedcba"
 _NRIC_FG = "xwutrqpnmlk"

@@ -53,7 +53,9 @@ class LabelDecision:
 
 
 class Policy:
-    def __init__(self, config: dict[str, Any], card_thresholds: dict[str, dict[str, float]] | None = None) -> None:
+    def __init__(
+        self, config: dict[str, Any], card_thresholds: dict[str, dict[str, float]] | None = None
+    ) -> None:
         self.config = config
         r = config["rules"]
         self.rule_review, self.rule_block, self.negated_cap = r["review"], r["block"], r["negated_cap"]
@@ -81,7 +83,9 @@ class Policy:
         all_negated = bool(weights) and all(n for _, n in weights)
         return max(1.0 - miss, negated_best), all_negated
 
-    def decide(self, label: str, rule_score: float, all_negated: bool, model_score: float | None) -> LabelDecision:
+    def decide(
+        self, label: str, rule_score: float, all_negated: bool, model_score: float | None
+    ) -> LabelDecision:
         decision = "allow"
         if rule_score >= self.rule_block:
             decision = "block"
@@ -93,14 +97,24 @@ class Policy:
             elif model_score >= self.model_review[label]:
                 corroborated = self.corroborated_block and rule_score >= self.rule_review
                 decision = stricter(decision, "block" if corroborated else "review")
-        if (decision != "allow" and rule_score < self.rule_block and model_score is not None
-                and self.model_enabled and model_score < self.model_veto_below):
+        if (
+            decision != "allow"
+            and rule_score < self.rule_block
+            and model_score is not None
+            and self.model_enabled
+            and model_score < self.model_veto_below
+        ):
             decision = "allow"  # weak rule evidence the model clearly disagrees with
         if all_negated and decision == "block":
             decision = "review"
         score = max(rule_score, model_score or 0.0)
-        return LabelDecision(label, round(score, 4), decision, round(rule_score, 4),
-                             None if model_score is None else round(model_score, 4))
+        return LabelDecision(
+            label,
+            round(score, 4),
+            decision,
+            round(rule_score, 4),
+            None if model_score is None else round(model_score, 4),
+        )
 
 
 def _pick(configured: Any, label: str, from_card: float | None, default: float) -> float:

@@ -25,7 +25,9 @@ _MIN_LEN = 2
 
 def _usable(lit: str) -> bool:
     """Two characters at least, or one that is rare in text (a Han/Thai letter, %, @)."""
-    return len(lit) >= _MIN_LEN or (len(lit) == 1 and not (lit.isascii() and (lit.isalnum() or lit.isspace())))
+    return len(lit) >= _MIN_LEN or (
+        len(lit) == 1 and not (lit.isascii() and (lit.isalnum() or lit.isspace()))
+    )
 
 
 def _seq_factors(items) -> set[str] | None:

@@ -1,9 +1,10 @@
 """The rule engine: lexicon phrases and patterns over the normalised text, cue combinations, negation.
 
 Phrases of every language go into one Aho-Corasick automaton (one pass, works on run-on Thai and Chinese);
-patterns are regexes, run only when a literal each match needs is present (detector/prefilter.py). A rule fires on its own phrase/pattern, optionally only
-when its `all_of` cues stand within `window` characters, or on the co-occurrence of its cues alone. A negation
-or refusal cue earlier in the same clause turns a hit into `review` or clears it.
+patterns are regexes, run only when a literal each match needs is present (detector/prefilter.py). A rule
+fires on its own phrase/pattern, optionally only when its `all_of` cues stand within `window` characters, or
+on the co-occurrence of its cues alone. A negation or refusal cue in the same clause turns a hit into
+`review` or clears it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class RuleEngine:
         self._patterns: list[tuple[str, object, regex.Pattern]] = []
         table: dict[str, list[_Target]] = {}
         entries: list[tuple[str, CueEntry | RuleEntry | NegationEntry]] = (
-            [("cue", c) for c in lexicon.cues] + [("rule", r) for r in lexicon.rules]
+            [("cue", c) for c in lexicon.cues]
+            + [("rule", r) for r in lexicon.rules]
             + [("neg", n) for n in lexicon.negations]
         )
         for kind, entry in entries:
@@ -77,8 +79,9 @@ class RuleEngine:
         if table:
             self._automaton.make_automaton()
         self._has_phrases = bool(table)
-        self._combo_rules = [(r, frozenset(r.all_of)) for r in lexicon.rules
-                             if r.all_of and not r.phrases and not r.patterns]
+        self._combo_rules = [
+            (r, frozenset(r.all_of)) for r in lexicon.rules if r.all_of and not r.phrases and not r.patterns
+        ]
         breaks = [normalize_text(b) for b in lexicon.clause_breaks if normalize_text(b)]
         words = [regex.escape(b) for b in breaks if _is_word_char(b[0])]
         puncts = [regex.escape(b) for b in breaks if not _is_word_char(b[0])]
@@ -91,7 +94,9 @@ class RuleEngine:
         self._clause_break = regex.compile("|".join(alts))
 
     # -- matching -----------------------------------------------------------------------------------------
-    def _scan(self, text: str) -> tuple[dict[str, list[Span]], list[RuleHit], list[tuple[NegationEntry, Span]]]:
+    def _scan(
+        self, text: str
+    ) -> tuple[dict[str, list[Span]], list[RuleHit], list[tuple[NegationEntry, Span]]]:
         cues: dict[str, list[Span]] = {}
         direct: list[tuple[RuleEntry, Span]] = []
         negs: list[tuple[NegationEntry, Span]] = []
@@ -133,13 +138,18 @@ class RuleEngine:
         best = None
         best_d = window + 1
         for s in spans:
-            d = 0 if (s.start < end and s.end > start) else (start - s.end if s.end <= start else s.start - end)
+            d = (
+                0
+                if (s.start < end and s.end > start)
+                else (start - s.end if s.end <= start else s.start - end)
+            )
             if d <= window and d < best_d:
                 best, best_d = s, d
         return best
 
-    def _constraints_ok(self, rule: RuleEntry, start: int, end: int, cues: dict[str, list[Span]],
-                        parts: list[Span]) -> bool:
+    def _constraints_ok(
+        self, rule: RuleEntry, start: int, end: int, cues: dict[str, list[Span]], parts: list[Span]
+    ) -> bool:
         for cue in rule.all_of:
             found = self._near(cues.get(cue, []), start, end, rule.window)
             if found is None:
@@ -175,8 +185,9 @@ class RuleEngine:
                 break  # one hit per combination rule is enough evidence
         return hits
 
-    def _negation(self, text: str, hit: RuleHit, negs: list[tuple[NegationEntry, Span]],
-                  breaks: list[int]) -> NegationEntry | None:
+    def _negation(
+        self, text: str, hit: RuleHit, negs: list[tuple[NegationEntry, Span]], breaks: list[int]
+    ) -> NegationEntry | None:
         found: NegationEntry | None = None
         for neg, span in negs:
             if span.end <= hit.start:
@@ -197,8 +208,9 @@ class RuleEngine:
                 found = neg
         return found
 
-    def match(self, text: str, builtin_cues: dict[str, list[Span]] | None = None
-              ) -> tuple[list[RuleHit], set[str]]:
+    def match(
+        self, text: str, builtin_cues: dict[str, list[Span]] | None = None
+    ) -> tuple[list[RuleHit], set[str]]:
         """Every rule hit on the normalised `text` and the names of the cues and negations seen.
 
         `builtin_cues` come from the PII recognisers."""
@@ -214,8 +226,12 @@ class RuleEngine:
         hits.extend(self._combos(cues))
         ignores = [span for neg, span in negs if neg.effect == "ignore"]
         if ignores:
-            negs = [(neg, span) for neg, span in negs if neg.effect != "ignore"
-                    and not any(span.start < ig.end and ig.start < span.end for ig in ignores)]
+            negs = [
+                (neg, span)
+                for neg, span in negs
+                if neg.effect != "ignore"
+                and not any(span.start < ig.end and ig.start < span.end for ig in ignores)
+            ]
         if negs and hits:
             breaks = sorted(m.start() for m in self._clause_break.finditer(text))
             kept = []

@@ -25,14 +25,23 @@ def test_group_invite_link_blocks_with_offsets(rules_detector: Detector) -> None
 
 
 def test_shipping_update_allows(rules_detector: Detector) -> None:
-    v = rules_detector.check("Hi, your order has been shipped and will arrive on Friday. Tracking: MY12345678")
+    v = rules_detector.check(
+        "Hi, your order has been shipped and will arrive on Friday. Tracking: MY12345678"
+    )
     assert v.decision == "allow" and v.labels == []
 
 
 def test_check_many_equals_check(rules_detector: Detector) -> None:
-    texts = [INVITE, "Terima kasih kak, pesanan sudah dikirim", "WhatsApp me at +60 12-345 6789", "", "亲，加微信"]
+    texts = [
+        INVITE,
+        "Terima kasih kak, pesanan sudah dikirim",
+        "WhatsApp me at +60 12-345 6789",
+        "",
+        "亲，加微信",
+    ]
     assert [v.model_dump() for v in rules_detector.check_many(texts)] == [
-        rules_detector.check(t).model_dump() for t in texts]
+        rules_detector.check(t).model_dump() for t in texts
+    ]
 
 
 def test_obfuscated_invite_points_at_original(rules_detector: Detector) -> None:
@@ -58,15 +67,23 @@ def test_phone_evidence_is_masked_by_default(rules_detector: Detector) -> None:
 
 
 def test_recipient_own_details_are_not_a_leak(rules_detector: Detector) -> None:
-    text = "Hi Siti, confirming delivery to 12 Jalan Mawar 3, Taman Melati, 53100 Kuala Lumpur, phone 019-8765432"
-    ctx = {"recipient": {"name": "Siti", "phone": "+60198765432",
-                         "address": "12 Jalan Mawar 3, Taman Melati, 53100 Kuala Lumpur"}}
+    text = ("Hi Siti, confirming delivery to 12 Jalan Mawar 3, Taman Melati, 53100 Kuala Lumpur, "
+            "phone 019-8765432")
+    ctx = {
+        "recipient": {
+            "name": "Siti",
+            "phone": "+60198765432",
+            "address": "12 Jalan Mawar 3, Taman Melati, 53100 Kuala Lumpur",
+        }
+    }
     assert rules_detector.check(text, ctx).get("data_leak") is None
 
 
 def test_someone_elses_address_with_context_is_flagged(rules_detector: Detector) -> None:
-    text = ("Hi Siti, your parcel went to 45 Jalan Kenanga 2, Taman Sentosa, 81200 Johor Bahru, "
-            "Ahmad 013-9988776 received it")
+    text = (
+        "Hi Siti, your parcel went to 45 Jalan Kenanga 2, Taman Sentosa, 81200 Johor Bahru, "
+        "Ahmad 013-9988776 received it"
+    )
     ctx = {"recipient": {"name": "Siti", "phone": "+60198765432", "address": "12 Jalan Mawar 3, 53100 KL"}}
     assert rules_detector.check(text, ctx).get("data_leak") is not None
 
@@ -80,15 +97,18 @@ def test_verdict_shape(rules_detector: Detector) -> None:
     assert set(data) == {"decision", "labels", "language", "detector_version"}
 
 
-@pytest.mark.parametrize("bad", [
-    "",
-    "\x00\x00\x00",
-    "abc\ud800def\udfff",
-    "".join(chr(i) for i in range(0, 0x3000, 7)),
-    bytes(range(256)).decode("latin-1"),
-    "w" * 10 + "\u200b" * 10_000,
-    "1 " * 50_000,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "\x00\x00\x00",
+        "abc\ud800def\udfff",
+        "".join(chr(i) for i in range(0, 0x3000, 7)),
+        bytes(range(256)).decode("latin-1"),
+        "w" * 10 + "\u200b" * 10_000,
+        "1 " * 50_000,
+    ],
+)
 def test_bad_input_gets_a_verdict(rules_detector: Detector, bad: str) -> None:
     v = rules_detector.check(bad)
     assert v.decision in {"allow", "review", "block"}
@@ -114,7 +134,9 @@ def test_non_text_is_a_value_error(rules_detector: Detector, bad) -> None:
 def test_bad_regex_fails_at_load_naming_file_and_entry(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(
         "language: en\nrules:\n  - id: my.bad.rule\n    label: group_invite\n    weight: 0.9\n"
-        "    description: broken\n    patterns: ['join (our']\n", encoding="utf-8")
+        "    description: broken\n    patterns: ['join (our']\n",
+        encoding="utf-8",
+    )
     with pytest.raises(LexiconError, match=r"bad\.yaml.*my\.bad\.rule.*bad regex"):
         load_lexicon([tmp_path])
 
@@ -122,7 +144,9 @@ def test_bad_regex_fails_at_load_naming_file_and_entry(tmp_path: Path) -> None:
 def test_unknown_label_fails_at_load(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(
         "language: en\nrules:\n  - id: my.rule\n    label: spam\n    weight: 0.9\n"
-        "    description: wrong label\n    phrases: [hello]\n", encoding="utf-8")
+        "    description: wrong label\n    phrases: [hello]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(LexiconError, match="my.rule"):
         load_lexicon([tmp_path])
 
@@ -132,7 +156,9 @@ def test_adding_a_phrase_is_a_data_change(tmp_path: Path) -> None:
     assert Detector.load(use_model=False).check(text).get("group_invite") is None
     (tmp_path / "extra.yaml").write_text(
         "language: th\nrules:\n  - id: th.custom.secret_club\n    label: group_invite\n    weight: 0.9\n"
-        "    description: invitation to the shop's secret club\n    phrases: [ชมรมลับของร้าน]\n", encoding="utf-8")
+        "    description: invitation to the shop's secret club\n    phrases: [ชมรมลับของร้าน]\n",
+        encoding="utf-8",
+    )
     det = Detector.load(use_model=False, rules_dirs=[tmp_path])
     gi = det.check(text).get("group_invite")
     assert gi is not None and gi.evidence[0].rule_id == "th.custom.secret_club"
@@ -140,8 +166,9 @@ def test_adding_a_phrase_is_a_data_change(tmp_path: Path) -> None:
 
 
 def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "detector.cli", *args], input=stdin, capture_output=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "detector.cli", *args], input=stdin, capture_output=True, timeout=120
+    )
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
@@ -156,8 +183,11 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
 
 def test_cli_file_reports_bad_lines_and_goes_on(tmp_path: Path) -> None:
     f = tmp_path / "msgs.jsonl"
-    f.write_bytes(b'{"text": "Your parcel is on the way"}\n{not json}\n\xff\xfe\n{"id": 7, "body": "x"}\n'
-                  + json.dumps({"id": "m5", "text": INVITE}).encode() + b"\n")
+    f.write_bytes(
+        b'{"text": "Your parcel is on the way"}\n{not json}\n\xff\xfe\n{"id": 7, "body": "x"}\n'
+        + json.dumps({"id": "m5", "text": INVITE}).encode()
+        + b"\n"
+    )
     r = _cli("check", "--rules-only", "--file", str(f))
     lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
     assert len(lines) == 5

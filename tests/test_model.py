@@ -94,7 +94,8 @@ def test_real_corpora_false_positives(detector: Detector, test_rows: list[dict])
 
 
 def test_model_only_violation_is_explained(detector: Detector) -> None:
-    text = "Hi dear, we hold on to every buyer's phone and home address in our files so we can reach you for future deals"
+    text = ("Hi dear, we hold on to every buyer's phone and home address in our files so we can reach you "
+            "for future deals")
     v = detector.check(text)
     hits = [lr for lr in v.labels if lr.model_score is not None and lr.rule_score < 0.5]
     for lr in hits:
@@ -109,8 +110,10 @@ def test_policy_override_changes_decisions(detector: Detector, test_rows: list[d
     texts = [r["text"] for r in test_rows if not r["labels"]][:300]
     strict = Detector.load(config={"model": {"review": 0.05, "block": 0.1}})
     lenient = Detector.load(config={"model": {"enabled": False}})
-    flagged = {name: sum(v.decision != "allow" for v in det.check_many(texts))
-               for name, det in (("strict", strict), ("default", detector), ("rules", lenient))}
+    flagged = {
+        name: sum(v.decision != "allow" for v in det.check_many(texts))
+        for name, det in (("strict", strict), ("default", detector), ("rules", lenient))
+    }
     assert flagged["strict"] > flagged["default"] >= flagged["rules"]
 
 
@@ -121,4 +124,6 @@ def test_retraining_reproduces_the_shipped_metrics(tmp_path: Path, card: dict) -
     new = train(out_dir=tmp_path / "m", verbose=False)
     for variant in ("fused", "model_only"):
         assert abs(new["metrics"][variant]["macro_f1"] - card["metrics"][variant]["macro_f1"]) <= 0.01
-        assert abs(new["metrics"][variant]["compliant_fpr"] - card["metrics"][variant]["compliant_fpr"]) <= 0.01
+        assert (
+            abs(new["metrics"][variant]["compliant_fpr"] - card["metrics"][variant]["compliant_fpr"]) <= 0.01
+        )

@@ -36,11 +36,14 @@ def test_evasions_are_undone(raw: str, expected: str) -> None:
     assert normalize(raw).text == expected
 
 
-@pytest.mark.parametrize("text", [
-    "สวัสดีค่ะ สินค้าจัดส่งแล้วนะคะ",
-    "亲，您的订单已发货，请注意查收",
-    "親，您的訂單已發貨",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "สวัสดีค่ะ สินค้าจัดส่งแล้วนะคะ",
+        "亲，您的订单已发货，请注意查收",
+        "親，您的訂單已發貨",
+    ],
+)
 def test_thai_and_chinese_survive(text: str) -> None:
     out = normalize(text).text
     # NFKC may decompose Thai SARA AM; every Thai/Han letter must still be there, none folded to Latin
@@ -82,7 +85,7 @@ def test_never_raises_and_offsets_stay_inside(text: str) -> None:
     n = normalize(text)
     if n.starts is not None:
         assert len(n.starts) == len(n.text) == len(n.ends)
-        assert all(0 <= s <= e <= len(text) for s, e in zip(n.starts, n.ends))
+        assert all(0 <= s <= e <= len(text) for s, e in zip(n.starts, n.ends, strict=True))
         assert list(n.starts) == sorted(n.starts)
     else:
         assert len(n.text) == len(text)
@@ -92,7 +95,9 @@ def test_never_raises_and_offsets_stay_inside(text: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("wha tsp.LINE1@4 0zero one kosong satu dua ศูนย์สอง零一二\u200b①Ｗ"))))
+@given(
+    st.text(alphabet=st.sampled_from(list("wha tsp.LINE1@4 0zero one kosong satu dua ศูนย์สอง零一二\u200b①Ｗ")))
+)
 def test_idempotent_on_evasion_alphabet(text: str) -> None:
     once = normalize(text).text
     assert normalize(once).text == once

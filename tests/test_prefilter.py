@@ -13,16 +13,19 @@ from detector.prefilter import Prefilter, necessary_literals
 CORPUS = Path(__file__).resolve().parents[1] / "training" / "data" / "corpus.jsonl"
 
 
-@pytest.mark.parametrize("pattern,expected", [
-    (r"chat\.whatsapp\.com/[a-z0-9]+", {"chat.whatsapp.com/"}),
-    (r"\b(?:join|add you) (?:our|my) group", {" group"}),
-    (r"(?:https?://|www\.)\S+", {"http", "www."}),
-    (r"加\s?(?:我)?微信", {"微信"}),
-    (r"\d{1,2} ?%", {"%"}),
-    (r"[a-z]+\d+", None),
-    (r"(?:foo)?bar?", {"ba"}),
-    (r"(?:foo)?b", None),
-])
+@pytest.mark.parametrize(
+    "pattern,expected",
+    [
+        (r"chat\.whatsapp\.com/[a-z0-9]+", {"chat.whatsapp.com/"}),
+        (r"\b(?:join|add you) (?:our|my) group", {" group"}),
+        (r"(?:https?://|www\.)\S+", {"http", "www."}),
+        (r"加\s?(?:我)?微信", {"微信"}),
+        (r"\d{1,2} ?%", {"%"}),
+        (r"[a-z]+\d+", None),
+        (r"(?:foo)?bar?", {"ba"}),
+        (r"(?:foo)?b", None),
+    ],
+)
 def test_necessary_literals(pattern: str, expected) -> None:
     assert necessary_literals(pattern) == expected
 
@@ -43,5 +46,10 @@ def test_prefilter_never_skips_a_matching_lexicon_pattern(rules_detector: Detect
 
 
 def test_prefilter_skips_most_patterns_on_plain_text() -> None:
-    pats = [r"chat\.whatsapp\.com/\S+", r"line\.me/\S+", r"\bjoin our group\b", regex.escape("t.me/+") + r"\S+"]
+    pats = [
+        r"chat\.whatsapp\.com/\S+",
+        r"line\.me/\S+",
+        r"\bjoin our group\b",
+        regex.escape("t.me/+") + r"\S+",
+    ]
     assert Prefilter(pats).candidates("your parcel is on the way, thank you") == []

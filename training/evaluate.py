@@ -37,11 +37,17 @@ def main() -> None:
     print(f"test split: {len(test)} messages, model {model_dir.name}")
     print(comparison_table(metrics))
     print()
-    print("| real corpus (held-out rows) | ordinary messages | false-positive rate | promotional | recall as bulk_marketing |")
+    print(
+        "| real corpus (held-out rows) | ordinary messages | false-positive rate | promotional "
+        "| recall as bulk_marketing |"
+    )
     print("|---|---|---|---|---|")
     for source, m in metrics["real_corpora"].items():
-        print(f"| {source.removeprefix('external:')} | {m['ordinary_n']} | {m['ordinary_fpr']:.4f} | {m['promo_n']} | "
-              f"{m['promo_recall_bulk_marketing']:.4f} |")
+        print(
+            f"| {source.removeprefix('external:')} | {m['ordinary_n']} | {m['ordinary_fpr']:.4f} "
+            f"| {m['promo_n']} | "
+            f"{m['promo_recall_bulk_marketing']:.4f} |"
+        )
     print()
     fused = metrics["fused"]
     print("| label | precision | recall | F1 |")
@@ -51,7 +57,11 @@ def main() -> None:
     print()
     print("| language | " + " | ".join(sorted(fused["per_language"])) + " |")
     print("|---" * (len(fused["per_language"]) + 1) + "|")
-    print("| macro-F1 | " + " | ".join(f"{fused['per_language'][k]:.3f}" for k in sorted(fused["per_language"])) + " |")
+    print(
+        "| macro-F1 | "
+        + " | ".join(f"{fused['per_language'][k]:.3f}" for k in sorted(fused["per_language"]))
+        + " |"
+    )
 
 
 if __name__ == "__main__":

@@ -34,13 +34,23 @@ BLOCK_FLOOR = 0.8
 FPR_BUDGET = 0.015  # out-of-fold; unseen templates in the test split run about twice as high
 
 SOURCES = [
-    {"name": "outreach-guard generated corpus", "path": "training/data/corpus.jsonl",
-     "licence": "Apache-2.0 (this project)", "made_by": "python -m training.generate_corpus"},
-    {"name": "UCI SMS Spam Collection v.1", "licence": "CC BY 4.0",
-     "citation": "Almeida, Gomez Hidalgo, Yamakami. DocEng'11."},
-    {"name": "Indonesian SMS spam dataset v1.0 (Wibisono)", "licence": "CC BY-SA 4.0 (share-alike applies to "
-     "derivatives: this model's card and any redistribution of derived data)",
-     "citation": "Rahmi, F. and Wibisono, Y. (2016)."},
+    {
+        "name": "outreach-guard generated corpus",
+        "path": "training/data/corpus.jsonl",
+        "licence": "Apache-2.0 (this project)",
+        "made_by": "python -m training.generate_corpus",
+    },
+    {
+        "name": "UCI SMS Spam Collection v.1",
+        "licence": "CC BY 4.0",
+        "citation": "Almeida, Gomez Hidalgo, Yamakami. DocEng'11.",
+    },
+    {
+        "name": "Indonesian SMS spam dataset v1.0 (Wibisono)",
+        "licence": "CC BY-SA 4.0 (share-alike applies to "
+        "derivatives: this model's card and any redistribution of derived data)",
+        "citation": "Rahmi, F. and Wibisono, Y. (2016).",
+    },
     {"name": "Indonesia SMS Spam Dataset (bopbi)", "licence": "CC0 1.0"},
 ]
 
@@ -136,13 +146,19 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
         "seed": seed,
         "folds": folds,
         "libraries": _library_versions(),
-        "features": {"char_ngram_range": list(clf.char_ngram_range), "char_features": clf.char_features,
-                     "word_features": clf.word_features, "cue_features": clf.cue_features, "C": clf.C},
+        "features": {
+            "char_ngram_range": list(clf.char_ngram_range),
+            "char_features": clf.char_features,
+            "word_features": clf.word_features,
+            "cue_features": clf.cue_features,
+            "C": clf.C,
+        },
         "thresholds": thresholds,
-        "threshold_policy": f"from {folds}-fold group-wise out-of-fold probabilities on train+validation: block at "
-                            f"precision >= {BLOCK_PRECISION} where recall allows (else best F1), at least "
-                            f"{BLOCK_FLOOR}; review at precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, "
-                            f"raised together until the out-of-fold compliant FPR <= {FPR_BUDGET}",
+        "threshold_policy": f"from {folds}-fold group-wise out-of-fold probabilities on train+validation: "
+        f"block at "
+        f"precision >= {BLOCK_PRECISION} where recall allows (else best F1), at least "
+        f"{BLOCK_FLOOR}; review at precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, "
+        f"raised together until the out-of-fold compliant FPR <= {FPR_BUDGET}",
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "train_seconds": round(train_seconds, 1),
         "data_sources": SOURCES,
@@ -192,20 +208,26 @@ def real_corpora_report(det: Detector, test_rows: list[dict]) -> dict:
             "ordinary_fpr": round(sum(bool(v.labels) for v in ordinary) / max(len(ordinary), 1), 4),
             "promo_n": len(promo),
             "promo_recall_bulk_marketing": round(
-                sum(any(lr.label == "bulk_marketing" for lr in v.labels) for v in promo) / max(len(promo), 1), 4),
+                sum(any(lr.label == "bulk_marketing" for lr in v.labels) for v in promo) / max(len(promo), 1),
+                4,
+            ),
         }
     return out
 
 
 def comparison_table(metrics: dict) -> str:
-    lines = ["| variant | macro-F1 | micro-F1 | compliant FPR | compliant blocked | worst language macro-F1 |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| variant | macro-F1 | micro-F1 | compliant FPR | compliant blocked | worst language macro-F1 |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, m in metrics.items():
         if name == "real_corpora":
             continue
         worst = min(m["per_language"].items(), key=lambda kv: kv[1])
-        lines.append(f"| {name} | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['compliant_fpr']:.4f} | "
-                     f"{m['compliant_block_rate']:.4f} | {worst[0]} {worst[1]:.3f} |")
+        lines.append(
+            f"| {name} | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['compliant_fpr']:.4f} | "
+            f"{m['compliant_block_rate']:.4f} | {worst[0]} {worst[1]:.3f} |"
+        )
     return "\n".join(lines)
 
 
@@ -213,23 +235,27 @@ def model_card_markdown(card: dict) -> str:
     m = card["metrics"]
     real = "\n".join(
         f"| {k.removeprefix('external:')} | {v['ordinary_n']} | {v['ordinary_fpr']:.4f} | {v['promo_n']} | "
-        f"{v['promo_recall_bulk_marketing']:.4f} |" for k, v in m["real_corpora"].items())
+        f"{v['promo_recall_bulk_marketing']:.4f} |"
+        for k, v in m["real_corpora"].items()
+    )
     sources = "\n".join(f"- {s['name']}: {s['licence']}" for s in card["data_sources"])
-    return f"""# Model card: {card['name']} {card['version']}
+    return f"""# Model card: {card["name"]} {card["version"]}
 
 ## Intended use
 Scores seller-to-buyer marketplace messages for the seven labels of the customer-data policy (group_invite,
-offplatform_contact, bulk_marketing, unsolicited_shipment, third_party_sharing, data_retention, data_leak), fused
+offplatform_contact, bulk_marketing, unsolicited_shipment, third_party_sharing, data_retention, data_leak),
+fused
 with the rule engine inside `detector.Detector`. It is a screening aid for trust-and-safety teams and seller
 tools: a `block` stops a message before it leaves, a `review` queues it for a person. It is not meant to judge
 messages outside marketplace chat, nor to decide penalties without a person's review.
 
 ## Model
-Hashed character n-grams {card['features']['char_ngram_range']} of the normalised text, word uni/bigrams (Thai
-segmented with PyThaiNLP, Chinese with jieba, Vietnamese syllable bigrams), and the rule engine's cue hits; one
+Hashed character n-grams {card["features"]["char_ngram_range"]} of the normalised text, word uni/bigrams (Thai
+segmented with PyThaiNLP, Chinese with jieba, Vietnamese syllable bigrams), and the rule engine's cue hits;
+one
 L2 logistic regression per label, Platt-calibrated on {card["folds"]}-fold group-wise out-of-fold scores.
-Thresholds: {card['threshold_policy']}. Artifact {card['artifact_bytes'] / 1e6:.1f} MB, sha256
-`{card['artifact_sha256']}` (checked before loading).
+Thresholds: {card["threshold_policy"]}. Artifact {card["artifact_bytes"] / 1e6:.1f} MB, sha256
+`{card["artifact_sha256"]}` (checked before loading).
 
 ## Evaluation (held-out test split: templates never seen in training; real corpora rows held out)
 {comparison_table(m)}
@@ -258,8 +284,17 @@ Derived data shared from it must be shared alike.
 def _library_versions() -> dict[str, str]:
     import importlib.metadata as md
 
-    names = ["scikit-learn", "numpy", "scipy", "joblib", "pythainlp", "jieba", "regex", "pyahocorasick",
-             "phonenumbers"]
+    names = [
+        "scikit-learn",
+        "numpy",
+        "scipy",
+        "joblib",
+        "pythainlp",
+        "jieba",
+        "regex",
+        "pyahocorasick",
+        "phonenumbers",
+    ]
     out = {"python": platform.python_version()}
     for n in names:
         try:
