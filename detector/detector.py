@@ -239,6 +239,10 @@ class Detector:
         return os_, oe, "".join(pieces), True
 
     def _verdict(self, p: _Prepared, probs: Any, do_mask: bool) -> Verdict:
+        if not p.hits and probs is None:  # nothing fired and no model: allow without the label loop
+            return Verdict.model_construct(
+                decision="allow", labels=[], language=p.language, detector_version=self.version
+            )
         by_label: dict[str, list[RuleHit]] = {}
         for hit in p.hits:
             by_label.setdefault(hit.rule.label, []).append(hit)

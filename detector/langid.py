@@ -31,8 +31,9 @@ class LanguageGuesser:
 
     def guess(self, original: str, normalized: str) -> str:
         data = _data()
-        thai = len(_THAI.findall(normalized))
-        han_chars = _HAN.findall(normalized)
+        ascii_only = normalized.isascii()
+        thai = 0 if ascii_only else len(_THAI.findall(normalized))
+        han_chars = [] if ascii_only else _HAN.findall(normalized)
         latin_words = _WORD.findall(normalized)
         if thai and thai >= len(han_chars) and thai * 2 >= len(latin_words):
             return "th"
@@ -40,7 +41,7 @@ class LanguageGuesser:
             simp = sum(c in data["simp"] for c in han_chars)
             trad = sum(c in data["trad"] for c in han_chars)
             return "zh-Hant" if trad > simp else "zh-Hans"
-        if len(data["vi_re"].findall(original.lower())) >= 2:
+        if not original.isascii() and len(data["vi_re"].findall(original.lower())) >= 2:
             return "vi"
         scores = {lang: sum(w in words for w in latin_words) for lang, words in self._words.items()}
         if scores:

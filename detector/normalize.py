@@ -150,6 +150,7 @@ _INVISIBLE = regex.compile(
 _HAN_GAP = regex.compile(r"(?<=\p{Han})[ \t.·*_\-]+(?=\p{Han})")
 _ASCII_CONTROLS = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _KEYCAP = regex.compile(r"([0-9#*])\u20e3")
+_SPACES_GATE = regex.compile(r"[^\S ]|  ")
 _SPACES = regex.compile(r"[^\S\n]{2,}|[^\S\n ]|\n{2,}|\n[^\S\n]+|[^\S\n]+\n")
 # Single letters separated by one separator: "w h a t s a p p", "w.h.a.t.s", "l-i-n-e", "W.A".
 _SPACED = regex.compile(r"(?<![\p{L}\p{N}])(?:\p{Latin}[ .\-_*·•|/]{1,2}){2,}\p{Latin}(?![\p{L}\p{N}])")
@@ -158,7 +159,7 @@ _DOTTED_PAIR = regex.compile(r"(?<![\p{L}\p{N}.])\p{Latin}\.\p{Latin}\.?(?![\p{L
 _LEET_TOKEN = regex.compile(r"(?<![\p{L}\p{N}])[a-z0-9@$!|+]*[0-9@$!|+][a-z0-9@$!|+]*(?![\p{L}\p{N}])")
 
 
-_LEET_CHARS = regex.compile(r"[0-9@$!|+]")
+_LEET_CHARS = regex.compile(r"[a-z][0-9@$!|+]|[0-9@$!|+][a-z]")
 
 
 class _Builder:
@@ -252,11 +253,12 @@ def _rewrites(b: _Builder, t: _Tables) -> None:
         b.sub(_HAN_GAP, lambda m: "")
     if "." in b.text:
         b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
-    if _LEET_CHARS.search(b.text):
+    if _LEET_CHARS.search(b.text):  # a letter next to a digit or symbol: "l1ne", "wh@ts"
         b.sub(_LEET_TOKEN, lambda m: _unleet(m.group(0), t))
     if _may_have_digit_words(b.text, t):
         b.sub(t.digit_run_re, lambda m: _digits_from_words(m.group(0), t))
-    b.sub(_SPACES, lambda m: "\n" if "\n" in m.group(0) else " ")
+    if _SPACES_GATE.search(b.text):
+        b.sub(_SPACES, lambda m: "\n" if "\n" in m.group(0) else " ")
 
 
 def _join_letters(s: str) -> str:
