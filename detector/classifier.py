@@ -139,12 +139,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(texts, cues) >= 0.5).astype(int)
 
     # -- explanations -------------------------------------------------------------------------------------
-    def explain(self, text: str, label: str, k: int = 5) -> list[tuple[str, float, int | None, int | None]]:
-        """The n-grams of `text` that pushed `label` up most: (n-gram, weight, start, end) in `text`."""
-        check_is_fitted(self, "coef_")
-        j = self.labels_.index(label)
-        coef = self.coef_[j]
-        scored: dict[str, float] = {}
+    def gram_table(self, text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The message's readable n-grams, their feature indices and their values in its l2-normalised
+        vectors (hash indices as HashingVectorizer's): what explanations weigh. Only the longest char n-grams
+        and words of 3+ letters are kept."""
+        keys: list[str] = []
+        index: list[int] = []
+        values: list[float] = []
         longest = self.char_ngram_range[1]
         blocks = (
             (self.char_ngrams(text), self.char_features, 0),
@@ -153,27 +154,41 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for grams, n_features, offset in blocks:
             counts = Counter(grams)
             norm = math.sqrt(sum(c * c for c in counts.values())) or 1.0
-            # contribution = weight x value in the l2-normalised vector (hash index as HashingVectorizer's);
-            # only the longest char n-grams and words of 3+ letters: readable, and 4x fewer hashes
             for g, c in counts.items():
                 key = g.strip()
                 if len(key) < 3 or (offset == 0 and len(g) != longest):
                     continue
-                idx = offset + abs(murmurhash3_32(g, seed=0)) % n_features
-                scored[key] = max(scored.get(key, -1e9), float(coef[idx]) * c / norm)
-        best = sorted(((w, g) for g, w in scored.items() if w > 0), reverse=True)
+                keys.append(key)
+                index.append(offset + abs(murmurhash3_32(g, seed=0)) % n_features)
+                values.append(c / norm)
+        return keys, np.asarray(index, dtype=np.int64), np.asarray(values)
+
+    def explain(
+        self, text: str, label: str, k: int = 5, table: tuple | None = None
+    ) -> list[tuple[str, float, int | None, int | None]]:
+        """The n-grams of `text` that pushed `label` up most: (n-gram, weight, start, end) in `text`.
+
+        Pass `table` (from `gram_table`) to explain several labels of one message without re-hashing."""
+        check_is_fitted(self, "coef_")
+        keys, index, values = table if table is not None else self.gram_table(text)
+        if not keys:
+            return []
+        contrib = self.coef_[self.labels_.index(label)][index] * values
         out: list[tuple[str, float, int | None, int | None]] = []
         taken: list[tuple[int, int]] = []
-        for w, g in best:
-            pos = text.find(g)
-            if pos < 0:
+        seen: set[str] = set()
+        for i in np.argsort(-contrib):
+            w, g = float(contrib[i]), keys[i]
+            if w <= 0 or len(out) >= k:
+                break
+            if g in seen:
                 continue
-            if any(pos < e and pos + len(g) > s for s, e in taken):
+            seen.add(g)
+            pos = text.find(g)
+            if pos < 0 or any(pos < e and pos + len(g) > s for s, e in taken):
                 continue
             taken.append((pos, pos + len(g)))
             out.append((g, w, pos, pos + len(g)))
-            if len(out) >= k:
-                break
         return out
 
 
@@ -191,5 +206,8 @@ class ShippedModel:
     def predict_proba(self, texts: Sequence[str], cues: Sequence[set[str]]) -> np.ndarray:
         return self.classifier.predict_proba(texts, cues)
 
-    def explain(self, text: str, label: str, k: int = 5):
-        return self.classifier.explain(text, label, k)
+    def explain(self, text: str, label: str, k: int = 5, table: tuple | None = None):
+        return self.classifier.explain(text, label, k, table)
+
+    def gram_table(self, text: str) -> tuple:
+        return self.classifier.gram_table(text)

@@ -243,6 +243,7 @@ class Detector:
             return Verdict.model_construct(
                 decision="allow", labels=[], language=p.language, detector_version=self.version
             )
+        table = None
         by_label: dict[str, list[RuleHit]] = {}
         for hit in p.hits:
             by_label.setdefault(hit.rule.label, []).append(hit)
@@ -265,7 +266,9 @@ class Detector:
                 [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)]
             )
             if d.model_score is not None and not evidence:  # found by the model alone: say which n-grams
-                evidence = self._model_evidence(p, label, do_mask)
+                if table is None:  # hashed once per message, whatever the number of labels
+                    table = self.model.gram_table(p.norm.text)
+                evidence = self._model_evidence(p, label, do_mask, table)
             # built from trusted internal values: construct without re-validating (hot path)
             results.append(
                 LabelResult.model_construct(
@@ -283,9 +286,9 @@ class Detector:
             decision=overall, labels=results, language=p.language, detector_version=self.version
         )
 
-    def _model_evidence(self, p: _Prepared, label: str, do_mask: bool) -> list[Evidence]:
+    def _model_evidence(self, p: _Prepared, label: str, do_mask: bool, table: tuple) -> list[Evidence]:
         out = []
-        for gram, weight, s, e in self.model.explain(p.norm.text, label, self.policy.explain_top_k):
+        for gram, weight, s, e in self.model.explain(p.norm.text, label, self.policy.explain_top_k, table):
             if s is None:
                 out.append(Evidence(text=gram, model=self.model.version, weight=round(weight, 4)))
                 continue
