@@ -108,7 +108,7 @@ def test_verdict_shape(rules_detector: Detector) -> None:
         "w" * 10 + "\u200b" * 10_000,
         "1 " * 50_000,
     ],
-    ids=["empty", "nul", "lone-surrogates", "many-planes", "latin1-garbage", "zero-width-flood", "digit-flood"],
+    ids=["empty", "nul", "lone-surrogates", "many-planes", "latin1", "zero-width-flood", "digit-flood"],
 )
 def test_bad_input_gets_a_verdict(rules_detector: Detector, bad: str) -> None:
     v = rules_detector.check(bad)
