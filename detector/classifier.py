@@ -23,6 +23,9 @@ from detector.labels import LABELS
 from detector.segment import tokens
 
 
+SMALL_BATCH = 8  # up to this many messages, features are hashed here rather than by sklearn
+
+
 def _identity(x):
     return x
 
@@ -76,11 +79,39 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
 
     def transform(self, texts: Sequence[str], cues: Sequence[set[str]]) -> sp.csr_matrix:
+        if len(texts) <= SMALL_BATCH:
+            return self._transform_small(texts, cues)
         char, word, cue = self._vectorizers()
         xc = char.transform(texts)
         xw = word.transform([self.word_ngrams(t) for t in texts])
         xq = cue.transform([sorted(c) for c in cues]) * self.cue_weight
         return sp.hstack([xc, xw, xq], format="csr")
+
+    def _transform_small(self, texts: Sequence[str], cues: Sequence[set[str]]) -> sp.csr_matrix:
+        """The same matrix as the HashingVectorizers give, built directly: for a few messages (a pre-send
+        check) sklearn's per-call overhead costs more than hashing the n-grams here."""
+        blocks = (
+            (self.char_features, 0, True),
+            (self.word_features, self.char_features, True),
+            (self.cue_features, self.char_features + self.word_features, False),
+        )
+        indptr, indices, data = [0], [], []
+        for text, cue_set in zip(texts, cues, strict=True):
+            grams_per_block = (self.char_ngrams(text), self.word_ngrams(text), sorted(cue_set))
+            for grams, (n_features, offset, l2) in zip(grams_per_block, blocks, strict=True):
+                counts: Counter[int] = Counter(abs(murmurhash3_32(g, seed=0)) % n_features for g in grams)
+                scale = (
+                    (1.0 / (math.sqrt(sum(c * c for c in counts.values())) or 1.0)) if l2 else self.cue_weight
+                )
+                for idx in sorted(counts):
+                    indices.append(offset + idx)
+                    data.append(counts[idx] * scale)
+            indptr.append(len(indices))
+        width = self.char_features + self.word_features + self.cue_features
+        return sp.csr_matrix(
+            (np.asarray(data), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+            shape=(len(texts), width),
+        )
 
     # -- fit / predict ------------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
@@ -113,7 +144,20 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def decision_matrix(self, X: sp.csr_matrix) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ self._weights()) + self.intercept_
+
+    def _weights(self) -> np.ndarray:
+        """coef_ transposed, contiguous and in the features' dtype, kept after the first call: scipy would
+        otherwise convert and copy the whole matrix on every product (milliseconds per check)."""
+        w = self.__dict__.get("_coef_t")
+        if w is None or w.shape[::-1] != self.coef_.shape:
+            w = self.__dict__["_coef_t"] = np.ascontiguousarray(self.coef_.T, dtype=np.float64)
+        return w
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_coef_t", None)  # derived; not shipped in the artifact
+        return state
 
     def calibrate(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
         """Fit a sigmoid per label on held-out scores (Platt scaling)."""

@@ -127,3 +127,20 @@ def test_retraining_reproduces_the_shipped_metrics(tmp_path: Path, card: dict) -
         assert (
             abs(new["metrics"][variant]["compliant_fpr"] - card["metrics"][variant]["compliant_fpr"]) <= 0.01
         )
+
+
+def test_small_batch_features_equal_sklearn_hashing(detector: Detector) -> None:
+    import scipy.sparse as sp
+
+    clf = detector.model.classifier
+    texts, cues = detector.features(
+        ["Hi kak, pesanan sudah dikirim ya", "亲，加微信进群 wx: abc123", "สวัสดีค่ะ เข้ากลุ่มไลน์", "", "a"]
+    )
+    char, word, cue = clf._vectorizers()
+    expected = sp.hstack(
+        [char.transform(texts), word.transform([clf.word_ngrams(t) for t in texts]),
+         cue.transform([sorted(c) for c in cues]) * clf.cue_weight],
+        format="csr",
+    )
+    assert abs(clf._transform_small(texts, cues) - expected).max() < 1e-12
+    assert detector.check_many(texts[:1])[0] == detector.check_many(texts * 3)[0]
