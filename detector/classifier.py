@@ -22,7 +22,6 @@ from sklearn.utils.validation import check_is_fitted
 from detector.labels import LABELS
 from detector.segment import tokens
 
-
 SMALL_BATCH = 8  # up to this many messages, features are hashed here rather than by sklearn
 
 

@@ -94,8 +94,10 @@ def test_real_corpora_false_positives(detector: Detector, test_rows: list[dict])
 
 
 def test_model_only_violation_is_explained(detector: Detector) -> None:
-    text = ("Hi dear, we hold on to every buyer's phone and home address in our files so we can reach you "
-            "for future deals")
+    text = (
+        "Hi dear, we hold on to every buyer's phone and home address in our files so we can reach you "
+        "for future deals"
+    )
     v = detector.check(text)
     hits = [lr for lr in v.labels if lr.model_score is not None and lr.rule_score < 0.5]
     for lr in hits:
@@ -138,8 +140,11 @@ def test_small_batch_features_equal_sklearn_hashing(detector: Detector) -> None:
     )
     char, word, cue = clf._vectorizers()
     expected = sp.hstack(
-        [char.transform(texts), word.transform([clf.word_ngrams(t) for t in texts]),
-         cue.transform([sorted(c) for c in cues]) * clf.cue_weight],
+        [
+            char.transform(texts),
+            word.transform([clf.word_ngrams(t) for t in texts]),
+            cue.transform([sorted(c) for c in cues]) * clf.cue_weight,
+        ],
         format="csr",
     )
     assert abs(clf._transform_small(texts, cues) - expected).max() < 1e-12
