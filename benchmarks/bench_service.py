@@ -70,6 +70,7 @@ def pct(values: list[float], q: float) -> float:
 
 # -- in-process baseline ----------------------------------------------------------------------------
 
+
 def bench_in_process(texts: list[str], batch_size: int, seconds: float) -> dict:
     from detector import Detector
 
@@ -88,12 +89,17 @@ def bench_in_process(texts: list[str], batch_size: int, seconds: float) -> dict:
         s = time.perf_counter()
         det.check(t)
         lat.append((time.perf_counter() - s) * 1000)
-    return {"detector_version": det.version, "load_s": round(load_s, 3),
-            "check_many_msg_per_s": round(many_rate, 1),
-            "check_p50_ms": round(pct(lat, 50), 3), "check_p99_ms": round(pct(lat, 99), 3)}
+    return {
+        "detector_version": det.version,
+        "load_s": round(load_s, 3),
+        "check_many_msg_per_s": round(many_rate, 1),
+        "check_p50_ms": round(pct(lat, 50), 3),
+        "check_p99_ms": round(pct(lat, 99), 3),
+    }
 
 
 # -- server -----------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -105,8 +111,20 @@ def start_server(workers: int, log_path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_GUARD_API_KEYS")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    cmd = [sys.executable, "-c", "from detector.cli import run; run()", "serve", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from detector.cli import run; run()",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(cmd, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -151,8 +169,10 @@ class RawConnection:
 
 
 def raw_request(host: str, port: int, path: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 async def open_loop(base: str, texts: list[str], rate: float, seconds: float, connections: int = 64) -> dict:
@@ -161,8 +181,9 @@ async def open_loop(base: str, texts: list[str], rate: float, seconds: float, co
     Latency runs from each request's scheduled time, so time queued behind busy connections counts
     (no coordinated omission)."""
     host, port = base.removeprefix("http://").split(":")
-    requests = [raw_request(host, int(port), "/v1/messages/check", json.dumps({"text": t}).encode())
-                for t in texts]
+    requests = [
+        raw_request(host, int(port), "/v1/messages/check", json.dumps({"text": t}).encode()) for t in texts
+    ]
     total = int(rate * seconds)
     lat: list[float] = []
     service: list[float] = []
@@ -202,12 +223,21 @@ async def open_loop(base: str, texts: list[str], rate: float, seconds: float, co
     elapsed = loop.time() - start
     for c in conns:
         c.close()
-    return {"offered_req_per_s": rate, "duration_s": seconds, "requests": total, "connections": connections,
-            "achieved_req_per_s": round(len(lat) / elapsed, 1), "errors": errors,
-            "p50_ms": round(pct(lat, 50), 2), "p90_ms": round(pct(lat, 90), 2),
-            "p99_ms": round(pct(lat, 99), 2), "max_ms": round(max(lat), 2),
-            "mean_ms": round(statistics.fmean(lat), 2),
-            "service_p50_ms": round(pct(service, 50), 2), "service_p99_ms": round(pct(service, 99), 2)}
+    return {
+        "offered_req_per_s": rate,
+        "duration_s": seconds,
+        "requests": total,
+        "connections": connections,
+        "achieved_req_per_s": round(len(lat) / elapsed, 1),
+        "errors": errors,
+        "p50_ms": round(pct(lat, 50), 2),
+        "p90_ms": round(pct(lat, 90), 2),
+        "p99_ms": round(pct(lat, 99), 2),
+        "max_ms": round(max(lat), 2),
+        "mean_ms": round(statistics.fmean(lat), 2),
+        "service_p50_ms": round(pct(service, 50), 2),
+        "service_p99_ms": round(pct(service, 99), 2),
+    }
 
 
 def server_histogram(base: str, route: str) -> dict[float, float]:
@@ -215,8 +245,11 @@ def server_histogram(base: str, route: str) -> dict[float, float]:
     text = httpx.get(base + "/metrics", timeout=10).text
     out: dict[float, float] = {}
     for line in text.splitlines():
-        if line.startswith("outreach_guard_request_duration_seconds_bucket") and f'route="{route}"' in line \
-                and 'method="POST"' in line:
+        if (
+            line.startswith("outreach_guard_request_duration_seconds_bucket")
+            and f'route="{route}"' in line
+            and 'method="POST"' in line
+        ):
             le = line.split('le="', 1)[1].split('"', 1)[0]
             out[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
     return out
@@ -253,9 +286,14 @@ async def batch_load(base: str, texts: list[str], batch_size: int, seconds: floa
 
         await asyncio.gather(*(worker() for _ in range(in_flight)))
         elapsed = time.perf_counter() - t0
-    return {"batch_size": batch_size, "in_flight": in_flight, "requests": len(lat),
-            "msg_per_s": round(done_msgs / elapsed, 1), "batch_p50_ms": round(pct(lat, 50), 1),
-            "batch_p99_ms": round(pct(lat, 99), 1)}
+    return {
+        "batch_size": batch_size,
+        "in_flight": in_flight,
+        "requests": len(lat),
+        "msg_per_s": round(done_msgs / elapsed, 1),
+        "batch_p50_ms": round(pct(lat, 50), 1),
+        "batch_p99_ms": round(pct(lat, 99), 1),
+    }
 
 
 def main() -> None:
@@ -270,11 +308,15 @@ def main() -> None:
 
     texts = corpus()
     load_before = os.getloadavg()
-    print(f"corpus: {len(texts)} multilingual messages; cpus: {os.cpu_count()}; "
-          f"load average before: {load_before[0]:.2f}")
+    print(
+        f"corpus: {len(texts)} multilingual messages; cpus: {os.cpu_count()}; "
+        f"load average before: {load_before[0]:.2f}"
+    )
     base_line = bench_in_process(texts, args.batch_size, args.baseline_seconds)
-    print(f"in-process check_many: {base_line['check_many_msg_per_s']:,.0f} msg/s "
-          f"(single check p50 {base_line['check_p50_ms']} ms, p99 {base_line['check_p99_ms']} ms)")
+    print(
+        f"in-process check_many: {base_line['check_many_msg_per_s']:,.0f} msg/s "
+        f"(single check p50 {base_line['check_p50_ms']} ms, p99 {base_line['check_p99_ms']} ms)"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         proc, base = start_server(args.workers, Path(tmp) / "server.log")
@@ -293,25 +335,40 @@ def main() -> None:
                 proc.kill()
 
     ratio = batch["msg_per_s"] / base_line["check_many_msg_per_s"]
-    print(f"single checks @ {args.rate:.0f} req/s offered for {args.duration:.0f}s, {args.workers} workers: "
-          f"{single['achieved_req_per_s']} req/s achieved, p50 {single['p50_ms']} ms, "
-          f"p99 {single['p99_ms']} ms, max {single['max_ms']} ms, errors {single['errors'] or 0}; "
-          f"inside the server (histogram bucket edges) p50 <= {single['server_p50_ms_le']} ms, "
-          f"p99 <= {single['server_p99_ms_le']} ms")
-    print(f"check-batch ({args.batch_size}/request, {args.workers} in flight): "
-          f"{batch['msg_per_s']:,.0f} msg/s "
-          f"= {ratio:.2f}x in-process check_many ({ratio / args.workers:.2f}x per worker)")
-    print(f"targets: p99 <= 20 ms at 300 req/s -> {'met' if single['p99_ms'] <= 20 else 'NOT met'}; "
-          f"check-batch >= 0.70x in-process -> {'met' if ratio >= 0.7 else 'NOT met'}")
+    print(
+        f"single checks @ {args.rate:.0f} req/s offered for {args.duration:.0f}s, {args.workers} workers: "
+        f"{single['achieved_req_per_s']} req/s achieved, p50 {single['p50_ms']} ms, "
+        f"p99 {single['p99_ms']} ms, max {single['max_ms']} ms, errors {single['errors'] or 0}; "
+        f"inside the server (histogram bucket edges) p50 <= {single['server_p50_ms_le']} ms, "
+        f"p99 <= {single['server_p99_ms_le']} ms"
+    )
+    print(
+        f"check-batch ({args.batch_size}/request, {args.workers} in flight): "
+        f"{batch['msg_per_s']:,.0f} msg/s "
+        f"= {ratio:.2f}x in-process check_many ({ratio / args.workers:.2f}x per worker)"
+    )
+    print(
+        f"targets: p99 <= 20 ms at 300 req/s -> {'met' if single['p99_ms'] <= 20 else 'NOT met'}; "
+        f"check-batch >= 0.70x in-process -> {'met' if ratio >= 0.7 else 'NOT met'}"
+    )
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench_service-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": {"cpus": os.cpu_count(),
-                                                                  "python": platform.python_version()},
-        "args": vars(args), "corpus_size": len(texts), "in_process": base_line, "single": single,
-        "batch": batch, "batch_vs_in_process": round(ratio, 3),
-    }, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "args": vars(args),
+                "corpus_size": len(texts),
+                "in_process": base_line,
+                "single": single,
+                "batch": batch,
+                "batch_vs_in_process": round(ratio, 3),
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out.relative_to(ROOT)}")
 
 

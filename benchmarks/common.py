@@ -24,12 +24,25 @@ _FALLBACK = [
 ]
 
 
-def messages(n: int, seed: int = 7) -> list[str]:
-    """`n` messages sampled from the committed corpus (all languages and labels), lightly varied."""
+def messages(n: int, seed: int = 7, compliant_share: float | None = None) -> list[str]:
+    """`n` messages sampled from the committed corpus (all languages and labels), lightly varied.
+
+    `compliant_share` samples that share from compliant rows (live traffic is mostly compliant); None keeps
+    the corpus mix (about two-thirds violations)."""
     path = REPO / "training" / "data" / "corpus.jsonl"
-    pool = [json.loads(line)["text"] for line in path.open(encoding="utf-8")] if path.exists() else _FALLBACK
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")] if path.exists() else []
+    pool = [r["text"] for r in rows] or _FALLBACK
+    clean = [r["text"] for r in rows if not r["labels"]] or _FALLBACK
+    bad = [r["text"] for r in rows if r["labels"]] or _FALLBACK
     rng = random.Random(seed)
-    return [rng.choice(pool) + ("" if rng.random() < 0.5 else f" #{rng.randint(1, 99999)}") for _ in range(n)]
+    out = []
+    for _ in range(n):
+        if compliant_share is None:
+            text = rng.choice(pool)
+        else:
+            text = rng.choice(clean if rng.random() < compliant_share else bad)
+        out.append(text + ("" if rng.random() < 0.5 else f" #{rng.randint(1, 99999)}"))
+    return out
 
 
 def rate(fn: Callable[[list[str]], object], msgs: list[str], repeat: int = 3) -> float:

@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from detector.audit.schema import FIELDS
+
 TEMPLATES = Path(__file__).with_name("chatlog_templates.yaml")
 DEFAULT_CORPUS = Path(__file__).parent / "data" / "corpus.jsonl"
 LANG_WEIGHTS = {"en": 30, "ms": 12, "id": 14, "th": 10, "vi": 10, "tl": 8, "zh-Hans": 10, "zh-Hant": 6}
@@ -287,16 +289,7 @@ def write_chatlog(out: str | Path, messages: int, **kwargs: Any) -> dict[str, An
 
                 w = csv.DictWriter(
                     f,
-                    fieldnames=[
-                        "conversation_id",
-                        "message_id",
-                        "seller_id",
-                        "customer_id",
-                        "sender",
-                        "sent_at",
-                        "text",
-                        "order_id",
-                    ],
+                    fieldnames=list(FIELDS),
                 )
                 w.writeheader()
             for rows in gen.days_rows():

@@ -8,6 +8,8 @@ from typing import Any
 
 import jinja2
 
+from detector.labels import LABELS
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -69,13 +71,7 @@ def render_report(
         "blocked",
         "violations_per_1000",
         "bulk_clusters",
-        "group_invite",
-        "offplatform_contact",
-        "bulk_marketing",
-        "unsolicited_shipment",
-        "third_party_sharing",
-        "data_retention",
-        "data_leak",
+        *LABELS,
         "top_language",
         "first_seen",
         "last_seen",
