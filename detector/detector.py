@@ -239,7 +239,8 @@ class Detector:
         return os_, oe, "".join(pieces), True
 
     def _verdict(self, p: _Prepared, probs: Any, do_mask: bool) -> Verdict:
-        if not p.hits and probs is None:  # nothing fired and no model: allow without the label loop
+        if not p.hits and (probs is None or (probs < self.policy.model_review_vector).all()):
+            # nothing fired and the model is under every review threshold: allow without the label loop
             return Verdict.model_construct(
                 decision="allow", labels=[], language=p.language, detector_version=self.version
             )

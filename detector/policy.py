@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from detector.labels import LABELS
@@ -67,6 +68,7 @@ class Policy:
             card = (card_thresholds or {}).get(label, {})
             self.model_review[label] = _pick(m.get("review"), label, card.get("review"), m["default_review"])
             self.model_block[label] = _pick(m.get("block"), label, card.get("block"), m["default_block"])
+        self.model_review_vector = np.array([self.model_review[lab] for lab in LABELS])
         self.corroborated_block = bool(config["fusion"]["corroborated_block"])
         self.model_veto_below = float(config["fusion"].get("model_veto_below", 0.0))
         self.explain_top_k = int(m.get("explain_top_k", 5))
