@@ -260,7 +260,8 @@ class Detector:
                     best[h.rule.id] = (h.rule.weight, neg)
             rule_score, all_negated = self.policy.rule_score(list(best.values()))
             model_score = float(probs[j]) if probs is not None else None
-            d = self.policy.decide(label, rule_score, all_negated, model_score)
+            vetoable = all(h.rule.model_veto for h in hits)
+            d = self.policy.decide(label, rule_score, all_negated, model_score, vetoable)
             if d.decision == "allow":
                 continue
             evidence = _dedupe_evidence(

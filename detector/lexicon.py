@@ -73,6 +73,9 @@ class RuleEntry(_Entry):
     all_of: list[str] = Field(default_factory=list)
     none_of: list[str] = Field(default_factory=list)
     window: int = Field(80, ge=1, le=2000)
+    model_veto: bool = Field(
+        True, description="false: the model cannot clear this hit (a grey case to review)"
+    )
 
     @model_validator(mode="after")
     def _has_matchers(self) -> RuleEntry:

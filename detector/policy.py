@@ -86,8 +86,14 @@ class Policy:
         return max(1.0 - miss, negated_best), all_negated
 
     def decide(
-        self, label: str, rule_score: float, all_negated: bool, model_score: float | None
+        self,
+        label: str,
+        rule_score: float,
+        all_negated: bool,
+        model_score: float | None,
+        vetoable: bool = True,
     ) -> LabelDecision:
+        """`vetoable` False: a rule hit marked `model_veto: false` (a grey case the policy wants reviewed)."""
         decision = "allow"
         if rule_score >= self.rule_block:
             decision = "block"
@@ -101,6 +107,7 @@ class Policy:
                 decision = stricter(decision, "block" if corroborated else "review")
         if (
             decision != "allow"
+            and vetoable
             and rule_score < self.rule_block
             and model_score is not None
             and self.model_enabled

@@ -207,3 +207,10 @@ def test_cli_explain_renders_table() -> None:
     r = _cli("check", "--rules-only", "--explain", INVITE)
     assert r.returncode == 2
     assert b"group_invite" in r.stdout and b"BLOCK" in r.stdout
+
+
+def test_courier_on_whatsapp_is_the_policy_grey_case(detector: Detector) -> None:
+    """POLICY: the courier calling on a WhatsApp-enabled number is review, not block (model cannot clear it)."""
+    v = detector.check("The courier may call you on WhatsApp-enabled number 012-3456789 before delivery")
+    oc = v.get("offplatform_contact")
+    assert oc is not None and oc.decision == "review"
