@@ -75,7 +75,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     @staticmethod
     def word_ngrams(text: str) -> list[str]:
         toks = tokens(text)
-        return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+        return toks + [" ".join(pair) for pair in zip(toks, toks[1:], strict=False)]
 
     def transform(self, texts: Sequence[str], cues: Sequence[set[str]]) -> sp.csr_matrix:
         if len(texts) <= SMALL_BATCH:

@@ -34,6 +34,8 @@ def _jieba():
 
 def tokens(text: str) -> list[str]:
     """Words of a normalised text, with Thai and Chinese runs segmented."""
+    if text.isascii():
+        return _TOKEN.findall(text)
     out: list[str] = []
     for tok in _TOKEN.findall(text):
         first = tok[0]
