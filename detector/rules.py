@@ -82,7 +82,7 @@ class RuleEngine:
         self._combo_rules = [
             (r, frozenset(r.all_of)) for r in lexicon.rules if r.all_of and not r.phrases and not r.patterns
         ]
-        breaks = [normalize_text(b) for b in lexicon.clause_breaks if normalize_text(b)]
+        breaks = [b for b in map(normalize_text, lexicon.clause_breaks) if b]
         words = [regex.escape(b) for b in breaks if _is_word_char(b[0])]
         puncts = [regex.escape(b) for b in breaks if not _is_word_char(b[0])]
         alts = []
