@@ -210,7 +210,7 @@ def test_cli_explain_renders_table() -> None:
 
 
 def test_courier_on_whatsapp_is_the_policy_grey_case(detector: Detector) -> None:
-    """POLICY: the courier calling on a WhatsApp-enabled number is review, not block (model cannot clear it)."""
+    """POLICY: a courier calling on a WhatsApp-enabled number is review, not block (no model veto)."""
     v = detector.check("The courier may call you on WhatsApp-enabled number 012-3456789 before delivery")
     oc = v.get("offplatform_contact")
     assert oc is not None and oc.decision == "review"
