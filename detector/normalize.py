@@ -118,17 +118,20 @@ def _tables() -> _Tables:
             for form in forms:
                 digit_words[_fold_word(form, table)] = str(digit)
     tlds = tuple(data["tlds"])
+    # the rewrites run on folded text ("chấm" -> "cham"): fold the words they look for the same way
+    dot_words = tuple(dict.fromkeys(_fold_word(w, table) for w in data["dot_words"]))
+    slash_words = tuple(dict.fromkeys(_fold_word(w, table) for w in data["slash_words"]))
     return _Tables(
         translate=table,
         keywords=frozenset(data["leet_keywords"]),
         leet=dict(data["leet"]),
         digit_words=digit_words,
-        dot_re=_dot_words_re(tuple(data["dot_words"]), tlds),
-        slash_re=_slash_words_re(tuple(data["slash_words"]), tlds),
+        dot_re=_dot_words_re(dot_words, tlds),
+        slash_re=_slash_words_re(slash_words, tlds),
         digit_run_re=_digit_run_re(tuple(digit_words)),
         digit_token_re=regex.compile(rf"{_alternation(tuple(digit_words))}|[0-9]"),
-        dot_words=tuple(_fold_word(w, table) for w in data["dot_words"]),
-        slash_words=tuple(_fold_word(w, table) for w in data["slash_words"]),
+        dot_words=dot_words,
+        slash_words=slash_words,
         latin_digit_words=frozenset(w for w in digit_words if w.isascii()),
         other_digit_re=regex.compile(_alternation(tuple(w for w in digit_words if not w.isascii()))),
     )

@@ -108,3 +108,7 @@ def test_idempotent_on_evasion_alphabet(text: str) -> None:
 def test_idempotent_on_any_text(text: str) -> None:
     once = normalize(text).text
     assert normalize(once).text == once
+
+
+def test_vietnamese_link_words_with_diacritics() -> None:
+    assert normalize("zalo chấm me gạch chéo 0912345678").text == "zalo.me/0912345678"
