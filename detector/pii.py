@@ -32,6 +32,7 @@ class PiiItem:
 
 
 _DIGIT = regex.compile(r"\d")
+_DATE = regex.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")  # 10.11.2026, 2026-11-25: not phone numbers
 _SEVEN_DIGITS = regex.compile(r"\d(?:\D{0,3}\d){6}")
 _TWELVE_DIGITS = regex.compile(r"\d(?:-?\d){11}")
 # Cheap pre-test: phonenumbers costs ~0.3 ms a call, so only digit runs that could be numbers reach it.
@@ -78,7 +79,7 @@ def find_phones(text: str, language: str | None = None) -> list[PiiItem]:
         raw = m.group(0).strip(" -.(")
         start = m.start() + m.group(0).index(raw[0])
         digits = sum(c.isdigit() for c in raw)
-        if digits < 8 or digits > 15:
+        if digits < 8 or digits > 15 or _DATE.fullmatch(raw):
             continue
         for region in [None] if raw.startswith("+") else regions:
             try:
