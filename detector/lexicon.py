@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import regex
 import yaml
@@ -56,18 +56,22 @@ class _Entry(BaseModel):
             raise ValueError("empty phrase")
         return [str(p) for p in v]
 
-
-class CueEntry(_Entry):
-    cue: str = Field(min_length=2)
+    _needs: ClassVar[str] = "an entry needs phrases or patterns"
 
     @model_validator(mode="after")
-    def _has_matchers(self) -> CueEntry:
-        if not self.phrases and not self.patterns:
-            raise ValueError("a cue needs phrases or patterns")
+    def _has_matchers(self) -> _Entry:
+        if not (self.phrases or self.patterns or getattr(self, "all_of", None)):
+            raise ValueError(self._needs)
         return self
 
 
+class CueEntry(_Entry):
+    _needs: ClassVar[str] = "a cue needs phrases or patterns"
+    cue: str = Field(min_length=2)
+
+
 class RuleEntry(_Entry):
+    _needs: ClassVar[str] = "a rule needs phrases, patterns or all_of cues"
     label: Literal[LABELS]  # type: ignore[valid-type]
     weight: float = Field(ge=0.0, le=1.0)
     all_of: list[str] = Field(default_factory=list)
@@ -77,26 +81,15 @@ class RuleEntry(_Entry):
         True, description="false: the model cannot clear this hit (a grey case to review)"
     )
 
-    @model_validator(mode="after")
-    def _has_matchers(self) -> RuleEntry:
-        if not self.phrases and not self.patterns and not self.all_of:
-            raise ValueError("a rule needs phrases, patterns or all_of cues")
-        return self
-
 
 class NegationEntry(_Entry):
     """A negation/refusal cue. `effect`: review (the hit is weakened), clear (dropped), or ignore (a phrase
     that only looks like a negation, e.g. "don't forget": negation cues it overlaps are void)."""
 
+    _needs: ClassVar[str] = "a negation needs phrases or patterns"
     effect: Literal["review", "clear", "ignore"]
     scope: int = Field(50, ge=0, le=500, description="chars before the hit the cue may stand")
     after: int = Field(0, ge=0, le=200, description="chars after the hit (post-verb negation: Thai ไม่ได้)")
-
-    @model_validator(mode="after")
-    def _has_matchers(self) -> NegationEntry:
-        if not self.phrases and not self.patterns:
-            raise ValueError("a negation needs phrases or patterns")
-        return self
 
 
 class LexiconFile(BaseModel):

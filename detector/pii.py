@@ -174,19 +174,18 @@ def _same_address(found: str, known: str) -> bool:
     return shared / len(b) >= 0.7 or shared / len(a) >= 0.7
 
 
-def _mark_recipient(item: PiiItem, recipient: Recipient | None, normalize_fn) -> PiiItem:
-    if recipient is None:
+def _mark_recipient(item: PiiItem, known: dict[str, str]) -> PiiItem:
+    """`known`: the recipient's own phone/email/address, normalised like the message."""
+    value = known.get(item.kind)
+    if value is None:
         return item
-    same = False
-    if item.kind == "phone" and recipient.phone:
-        same = _same_phone(item.value, normalize_fn(recipient.phone))
-    elif item.kind == "email" and recipient.email:
-        same = item.value == normalize_fn(recipient.email).strip()
-    elif item.kind == "address" and recipient.address:
-        same = _same_address(item.value, normalize_fn(recipient.address))
-    if same:
-        return PiiItem(item.kind, item.start, item.end, item.value, is_recipient=True)
-    return item
+    if item.kind == "phone":
+        same = _same_phone(item.value, value)
+    elif item.kind == "email":
+        same = item.value == value.strip()
+    else:
+        same = _same_address(item.value, value)
+    return PiiItem(item.kind, item.start, item.end, item.value, is_recipient=True) if same else item
 
 
 def find_pii(text: str, language: str | None, recipient: Recipient | None, normalize_fn) -> list[PiiItem]:
@@ -196,7 +195,18 @@ def find_pii(text: str, language: str | None, recipient: Recipient | None, norma
     for item in sorted(found, key=lambda i: i.start - i.end):  # longest first
         if not any(item.start < k.end and k.start < item.end for k in kept):
             kept.append(item)
-    return sorted((_mark_recipient(i, recipient, normalize_fn) for i in kept), key=lambda i: i.start)
+    if recipient is None or not kept:
+        return sorted(kept, key=lambda i: i.start)
+    known = {
+        kind: normalize_fn(v)
+        for kind, v in (
+            ("phone", recipient.phone),
+            ("email", recipient.email),
+            ("address", recipient.address),
+        )
+        if v
+    }
+    return sorted((_mark_recipient(i, known) for i in kept), key=lambda i: i.start)
 
 
 def list_lines(text: str) -> int:

@@ -147,15 +147,29 @@ class RuleEngine:
                 best, best_d = s, d
         return best
 
+    def _gather(
+        self, names: list[str], start: int, end: int, window: int, cues: dict[str, list[Span]]
+    ) -> list[Span] | None:
+        """The nearest span of each named cue within `window` of [start, end); None if one is missing."""
+        parts = []
+        for cue in names:
+            found = self._near(cues.get(cue, []), start, end, window)
+            if found is None:
+                return None
+            parts.append(Span(cue, found.start, found.end))
+        return parts
+
+    def _suppressed(self, rule: RuleEntry, start: int, end: int, cues: dict[str, list[Span]]) -> bool:
+        return any(self._near(cues.get(c, []), start, end, rule.window) for c in rule.none_of)
+
     def _constraints_ok(
         self, rule: RuleEntry, start: int, end: int, cues: dict[str, list[Span]], parts: list[Span]
     ) -> bool:
-        for cue in rule.all_of:
-            found = self._near(cues.get(cue, []), start, end, rule.window)
-            if found is None:
-                return False
-            parts.append(Span(cue, found.start, found.end))
-        return all(self._near(cues.get(cue, []), start, end, rule.window) is None for cue in rule.none_of)
+        found = self._gather(rule.all_of, start, end, rule.window, cues)
+        if found is None:
+            return False
+        parts.extend(found)
+        return not self._suppressed(rule, start, end, cues)
 
     def _combos(self, cues: dict[str, list[Span]]) -> list[RuleHit]:
         hits: list[RuleHit] = []
@@ -164,22 +178,15 @@ class RuleEngine:
             if not required <= present:
                 continue
             anchor_cue = min(rule.all_of, key=lambda c: len(cues[c]))
+            others = [c for c in rule.all_of if c != anchor_cue]
             for anchor in cues[anchor_cue]:
-                parts = [Span(anchor_cue, anchor.start, anchor.end)]
-                ok = True
-                for cue in rule.all_of:
-                    if cue == anchor_cue:
-                        continue
-                    found = self._near(cues[cue], anchor.start, anchor.end, rule.window)
-                    if found is None:
-                        ok = False
-                        break
-                    parts.append(Span(cue, found.start, found.end))
-                if not ok:
+                found = self._gather(others, anchor.start, anchor.end, rule.window, cues)
+                if found is None:
                     continue
+                parts = [Span(anchor_cue, anchor.start, anchor.end), *found]
                 start = min(p.start for p in parts)
                 end = max(p.end for p in parts)
-                if any(self._near(cues.get(c, []), start, end, rule.window) for c in rule.none_of):
+                if self._suppressed(rule, start, end, cues):
                     continue
                 hits.append(RuleHit(rule, start, end, parts))
                 break  # one hit per combination rule is enough evidence
