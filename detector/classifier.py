@@ -158,10 +158,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_coef_t", None)  # derived; not shipped in the artifact
         return state
 
-    def calibrate(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
-        """Fit a sigmoid per label on held-out scores (Platt scaling)."""
-        return self.calibrate_scores(self.decision_function(texts, cues), Y)
-
     def calibrate_scores(self, scores: np.ndarray, Y: np.ndarray) -> TextClassifier:
         """Platt scaling from held-out (e.g. out-of-fold) decision scores."""
         for j in range(scores.shape[1]):
