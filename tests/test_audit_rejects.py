@@ -70,6 +70,29 @@ def test_jsonl_bad_rows_are_rejected_with_line_and_reason(tmp_path: Path) -> Non
     assert [f["message_id"] for f in flagged] == ["M15"] and flagged[0]["line"] == 15
 
 
+def test_duplicate_message_ids_are_rejected_once_scored(tmp_path: Path) -> None:
+    invite = "Join our WhatsApp group https://chat.whatsapp.com/AbC123xyZ"
+    rows = [
+        row(1, text=invite),
+        row(2),
+        row(2, sender="customer", text="thanks"),  # 3: same id as line 2, a customer row this time
+        row(1, text=invite),  # 4: the violation exported twice
+        row(5, text=invite),
+    ]
+    src = tmp_path / "log.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    summary = audit([src], out, chunk_size=2)  # the copies sit in later chunks than the originals
+    rejects = {r["line"]: r["reason"] for r in read_jsonl(out / "rejects.jsonl")}
+    assert rejects == {
+        3: "duplicate message_id 'M2': an earlier row has the same id",
+        4: "duplicate message_id 'M1': an earlier row has the same id",
+    }
+    assert [f["message_id"] for f in read_jsonl(out / "findings.jsonl")] == ["M1", "M5"]
+    assert summary["rejected"] == 2 and summary["scored"] == 3
+    _check_totals(summary)
+
+
 def test_csv_gzip_with_column_map_and_bad_rows(tmp_path: Path) -> None:
     src = tmp_path / "log.csv.gz"
     header = ["conv", "message_id", "shop", "customer_id", "sender", "sent_at", "body", "order_id"]

@@ -21,6 +21,7 @@ from .context import ConversationContext
 from .readers import _decode, detect_format, parquet_files
 from .schema import Message, RowError, to_message
 from .scoring import score_messages
+from .seen_ids import duplicate_reason
 
 Details = dict[str, list[tuple[int, int, str, str]]]  # conversation -> [(partition, row, field, value)]
 
@@ -53,6 +54,33 @@ def extract_details(
     return pd.DataFrame(out, columns=["conversation_id", "part", "row", "field", "value"])
 
 
+def extract_ids(
+    pdf: pd.DataFrame, mapping: dict[str, str], partition_info: dict | None = None
+) -> pd.DataFrame:
+    """Pass 1b: every valid row's message id with its position, to find the ids that occur twice."""
+    part = partition_info["number"] if partition_info else 0
+    out = []
+    for i, row in enumerate(_rows(pdf), start=1):
+        try:
+            m = to_message(row, mapping, i, "")
+        except RowError:
+            continue
+        out.append((m.message_id, part, i))
+    return pd.DataFrame(out, columns=["message_id", "part", "row"])
+
+
+def later_duplicates(ids: Any) -> set[tuple[int, int]]:
+    """(partition, row) of each row whose id an earlier row had: the rows the local engine rejects."""
+    counts = ids.groupby("message_id").size()
+    twice = counts[counts > 1].index.compute()
+    if len(twice) == 0:
+        return set()
+    found = ids[ids["message_id"].isin(list(twice))].compute()
+    found = found.sort_values(["part", "row"], kind="stable")
+    later = found[found.duplicated("message_id", keep="first")]
+    return {(int(p), int(r)) for p, r in zip(later["part"], later["row"], strict=True)}
+
+
 def context_at(m: Message, part: int, row: int, details: Details) -> dict[str, Any]:
     """The context the local engine has for message `m` at (partition, row) when streaming."""
     ctx: dict[str, Any] = {"channel": "chat"}
@@ -80,6 +108,7 @@ def score_partition(
     part: int,
     source: str,
     details: Details,
+    duplicates: set[tuple[int, int]],
     mapping: dict[str, str],
     detector_options: dict[str, Any],
 ) -> dict[str, Any]:
@@ -94,6 +123,9 @@ def score_partition(
             m = to_message(row, mapping, i, source)
         except RowError as e:
             rejects.append({"source": source, "line": i, "reason": str(e)})
+            continue
+        if (part, i) in duplicates:
+            rejects.append({"source": source, "line": i, "reason": duplicate_reason(m.message_id)})
             continue
         if m.sender == "customer" or not m.text.strip():
             skipped += 1
@@ -157,6 +189,15 @@ def score_dask(cfg: AuditConfig, wd: WorkDir, done: set[int]) -> None:
         found = ddf.map_partitions(extract_details, cfg.column_map, meta=meta).compute()
         details = collect_details(found)
         details_f = client.scatter(details, broadcast=True)
+        id_meta = pd.DataFrame(
+            {
+                "message_id": pd.Series(dtype=object),
+                "part": pd.Series(dtype="int64"),
+                "row": pd.Series(dtype="int64"),
+            }
+        )
+        dups = later_duplicates(ddf.map_partitions(extract_ids, cfg.column_map, meta=id_meta))
+        dups_f = client.scatter(dups, broadcast=True)
         parts = ddf.to_delayed()
         todo = [i for i in range(len(parts)) if i not in done]
         window = max(2, 2 * len(client.scheduler_info().get("workers", {}) or [1]))
@@ -168,7 +209,7 @@ def score_dask(cfg: AuditConfig, wd: WorkDir, done: set[int]) -> None:
         )
         for i in todo:
             task = dask.delayed(score_partition)(
-                parts[i], i, files[i], details_f, cfg.column_map, cfg.detector_options
+                parts[i], i, files[i], details_f, dups_f, cfg.column_map, cfg.detector_options
             )
             pending.append((i, client.compute(task)))
             while len(pending) >= window:

@@ -23,6 +23,7 @@ from .finalize import cluster_chunks, finalize, write_rejects
 from .readers import detect_format, iter_records, parquet_files
 from .schema import Message, RowError, to_message
 from .scoring import detector_fingerprint, process_chunk
+from .seen_ids import SeenIds, duplicate_reason
 
 Chunk = tuple[int, list[Message], list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]
 
@@ -33,38 +34,66 @@ def n_jobs(jobs: int) -> int:
 
 
 def iter_chunks(cfg: AuditConfig, skip: set[int]) -> Iterator[Chunk]:
-    """Validated chunks of `chunk_size` rows; chunks in `skip` are read (for context) but not yielded."""
+    """Validated chunks of `chunk_size` rows; chunks in `skip` are read (for context) but not yielded.
+
+    A row whose message_id an earlier row already had is rejected as a duplicate (checked per chunk, so
+    resumed runs, which re-read every row, reject the same rows).
+    """
     ctx = ConversationContext(cfg.max_conversations)
+    seen = SeenIds()
     chunk_id, msgs, contexts, rejects, rows, skipped = 0, [], [], [], 0, 0
+    ids: list[tuple[Message, int | None, int]] = []  # valid rows: (message, index into msgs if scored, row)
 
     def flush() -> Chunk:
-        return chunk_id, msgs, contexts, rejects, {"rows": rows, "skipped": skipped}
+        nonlocal msgs, contexts, skipped
+        dup = seen.mark([m.message_id for m, _, _ in ids])
+        if dup.any():
+            drop = set()
+            for (m, at, row), is_dup in zip(ids, dup, strict=True):
+                if not is_dup:
+                    continue
+                reason = duplicate_reason(m.message_id)
+                rejects.append((row, {"source": m.source, "line": m.line, "reason": reason}))
+                if at is None:
+                    skipped -= 1
+                else:
+                    drop.add(at)
+            rejects.sort(key=lambda r: r[0])
+            msgs = [m for i, m in enumerate(msgs) if i not in drop]
+            contexts = [c for i, c in enumerate(contexts) if i not in drop]
+        rows_rejected = [r for _, r in rejects]
+        return chunk_id, msgs, contexts, rows_rejected, {"rows": rows, "skipped": skipped}
 
     for rec in iter_records(list(cfg.inputs), cfg.fmt):
         rows += 1
-        done = chunk_id in skip
         if rec.error is not None:
-            rejects.append({"source": rec.source, "line": rec.line, "reason": rec.error})
+            rejects.append((rows, {"source": rec.source, "line": rec.line, "reason": rec.error}))
         else:
             try:
                 m = to_message(rec.row or {}, cfg.column_map, rec.line, rec.source)
             except RowError as e:
-                rejects.append({"source": rec.source, "line": rec.line, "reason": str(e)})
+                rejects.append((rows, {"source": rec.source, "line": rec.line, "reason": str(e)}))
             else:
                 if m.sender == "customer":
                     ctx.observe(m)
                     skipped += 1
+                    ids.append((m, None, rows))
                 elif not m.text.strip():
                     skipped += 1
-                elif not done:
+                    ids.append((m, None, rows))
+                else:
+                    ids.append((m, len(msgs), rows))
                     msgs.append(m)
                     contexts.append(ctx.for_seller(m))
         if rows == cfg.chunk_size:
-            if not done:
-                yield flush()
-            chunk_id, msgs, contexts, rejects, rows, skipped = chunk_id + 1, [], [], [], 0, 0
-    if rows and chunk_id not in skip:
-        yield flush()
+            chunk = flush()
+            if chunk_id not in skip:
+                yield chunk
+            chunk_id, msgs, contexts, rejects, rows, skipped, ids = chunk_id + 1, [], [], [], 0, 0, []
+    if rows:
+        chunk = flush()
+        if chunk_id not in skip:
+            yield chunk
 
 
 def estimate_rows(cfg: AuditConfig) -> int | None:
