@@ -13,7 +13,7 @@ from detector.labels import LABELS, POLICY_RULE
 from detector.langid import LanguageGuesser
 from detector.lexicon import Lexicon, load_lexicon
 from detector.normalize import Normalized, normalize, normalize_text
-from detector.pii import PiiItem, find_pii, is_pasted_list, mask
+from detector.pii import PiiItem, find_pii, is_pasted_list, mask, mask_stray_numbers
 from detector.policy import Policy, load_policy, stricter
 from detector.rules import RuleEngine, RuleHit, Span, dedupe
 from detector.verdict import Context, Evidence, LabelResult, Verdict
@@ -226,6 +226,9 @@ class Detector:
         raw = p.norm.original[os_:oe]
         personal = [i for i in p.pii if i.start < e and i.end > s] if do_mask else []
         if not personal:
+            if do_mask:
+                shown = mask_stray_numbers(raw)
+                return os_, oe, shown, shown != raw
             return os_, oe, raw, False
         pieces, last = [], os_
         for item in personal:
@@ -236,7 +239,7 @@ class Detector:
             pieces.append(mask(p.norm.original[ps:pe], item.kind))
             last = pe
         pieces.append(p.norm.original[last:oe])
-        return os_, oe, "".join(pieces), True
+        return os_, oe, mask_stray_numbers("".join(pieces)), True
 
     def _verdict(self, p: _Prepared, probs: Any, do_mask: bool) -> Verdict:
         if not p.hits and (probs is None or (probs < self.policy.model_review_vector).all()):

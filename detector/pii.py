@@ -220,6 +220,20 @@ def is_pasted_list(text: str) -> bool:
     return list_lines(text) >= _data()["list_min_lines"]
 
 
+# A phone-like run the recognisers did not confirm (an unusual format, a foreign number): still masked in
+# evidence, on the safe side.
+_STRAY_NUMBER = regex.compile(r"(?<![\w])\+?\d(?:[\d \-().]{0,3}\d){6,}(?!\w)")
+
+
+def mask_stray_numbers(text: str) -> str:
+    """`text` with every run of 7+ digits (separators allowed) masked like a phone number, same length."""
+    if not _SEVEN_DIGITS.search(text):
+        return text
+    return _STRAY_NUMBER.sub(
+        lambda m: m.group(0) if _DATE.fullmatch(m.group(0).strip()) else mask(m.group(0), "phone"), text
+    )
+
+
 def mask(value: str, kind: str) -> str:
     """Mask personal data for evidence: keep just enough to recognise it."""
     if kind == "email" and "@" in value:

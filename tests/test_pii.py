@@ -63,3 +63,12 @@ def test_recipient_details_are_marked() -> None:
 )
 def test_masking_keeps_only_a_hint(value: str, kind: str, expected: str) -> None:
     assert mask(value, kind) == expected
+
+
+def test_stray_phone_like_numbers_are_masked_in_evidence() -> None:
+    from detector.pii import mask_stray_numbers
+
+    assert mask_stray_numbers("call +852 9938 7571 now") == "call +852 **** **71 now"
+    assert mask_stray_numbers("015-8788427") == "015-*****27"
+    for kept in ("order 123456 ok", "on 2026-11-25 at 10:30", "no digits"):
+        assert mask_stray_numbers(kept) == kept
