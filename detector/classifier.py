@@ -16,13 +16,17 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 from sklearn.utils.validation import check_is_fitted
 
+from detector.char_hashing import gram_columns, padded
 from detector.labels import LABELS
 from detector.segment import tokens
 
-SMALL_BATCH = 8  # up to this many messages, features are hashed here rather than by sklearn
+# Bumped whenever `transform` maps a text to different columns; a model trained on another scheme is refused.
+FEATURE_SCHEME = 2  # 2: char n-grams hashed by detector.char_hashing (1: sklearn murmurhash)
+SMALL_BATCH = 8  # up to this many messages, word and cue features are hashed here rather than by sklearn
 
 
 def _identity(x):
@@ -55,22 +59,36 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     # -- features -----------------------------------------------------------------------------------------
     def char_ngrams(self, text: str) -> list[str]:
-        """Character n-grams of the space-padded text (sklearn's char_wb analyzer is 5x slower)."""
-        t = f" {text} "
+        """Character n-grams of the space-padded text, as strings (explanations; scoring hashes them in
+        numpy, see detector.char_hashing)."""
+        t = padded(text)
         lo, hi = self.char_ngram_range
         return [t[i : i + n] for n in range(lo, hi + 1) for i in range(len(t) - n + 1)]
 
-    def _vectorizers(self) -> tuple[HashingVectorizer, HashingVectorizer, HashingVectorizer]:
-        char = HashingVectorizer(
-            analyzer=self.char_ngrams, n_features=self.char_features, alternate_sign=False, norm="l2"
-        )
+    def _char_bits(self) -> int:
+        bits = self.char_features.bit_length() - 1
+        if self.char_features != 1 << bits:
+            raise ValueError(f"char_features must be a power of two, got {self.char_features}")
+        return bits
+
+    def char_block(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Counts of hashed char n-grams per text, l2-normalised."""
+        lo, hi = self.char_ngram_range
+        rows, cols = gram_columns(texts, lo, hi, self._char_bits())
+        X = sp.coo_matrix(
+            (np.ones(cols.size), (rows, cols)), shape=(len(texts), self.char_features)
+        ).tocsr()  # sums the repeated n-grams
+        return normalize(X, copy=False)
+
+    def _vectorizers(self) -> tuple[HashingVectorizer, HashingVectorizer]:
+        """sklearn's HashingVectorizers for the word and cue blocks."""
         word = HashingVectorizer(
             analyzer=_identity, n_features=self.word_features, alternate_sign=False, norm="l2"
         )
         cue = HashingVectorizer(
             analyzer=_identity, n_features=self.cue_features, alternate_sign=False, norm=None
         )
-        return char, word, cue
+        return word, cue
 
     @staticmethod
     def word_ngrams(text: str) -> list[str]:
@@ -78,25 +96,23 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return toks + [" ".join(pair) for pair in zip(toks, toks[1:], strict=False)]
 
     def transform(self, texts: Sequence[str], cues: Sequence[set[str]]) -> sp.csr_matrix:
+        xc = self.char_block(texts)
         if len(texts) <= SMALL_BATCH:
-            return self._transform_small(texts, cues)
-        char, word, cue = self._vectorizers()
-        xc = char.transform(texts)
-        xw = word.transform([self.word_ngrams(t) for t in texts])
-        xq = cue.transform([sorted(c) for c in cues]) * self.cue_weight
-        return sp.hstack([xc, xw, xq], format="csr")
+            xwq = self._word_cue_small(texts, cues)
+        else:
+            word, cue = self._vectorizers()
+            xw = word.transform([self.word_ngrams(t) for t in texts])
+            xq = cue.transform([sorted(c) for c in cues]) * self.cue_weight
+            xwq = sp.hstack([xw, xq], format="csr")
+        return sp.hstack([xc, xwq], format="csr")
 
-    def _transform_small(self, texts: Sequence[str], cues: Sequence[set[str]]) -> sp.csr_matrix:
-        """The same matrix as the HashingVectorizers give, built directly: for a few messages (a pre-send
-        check) sklearn's per-call overhead costs more than hashing the n-grams here."""
-        blocks = (
-            (self.char_features, 0, True),
-            (self.word_features, self.char_features, True),
-            (self.cue_features, self.char_features + self.word_features, False),
-        )
+    def _word_cue_small(self, texts: Sequence[str], cues: Sequence[set[str]]) -> sp.csr_matrix:
+        """The word and cue blocks as the HashingVectorizers give them, built directly: for a few messages
+        (a pre-send check) sklearn's per-call overhead costs more than hashing the n-grams here."""
+        blocks = ((self.word_features, 0, True), (self.cue_features, self.word_features, False))
         indptr, indices, data = [0], [], []
         for text, cue_set in zip(texts, cues, strict=True):
-            grams_per_block = (self.char_ngrams(text), self.word_ngrams(text), sorted(cue_set))
+            grams_per_block = (self.word_ngrams(text), sorted(cue_set))
             for grams, (n_features, offset, l2) in zip(grams_per_block, blocks, strict=True):
                 counts: Counter[int] = Counter(abs(murmurhash3_32(g, seed=0)) % n_features for g in grams)
                 scale = (
@@ -106,10 +122,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     indices.append(offset + idx)
                     data.append(counts[idx] * scale)
             indptr.append(len(indices))
-        width = self.char_features + self.word_features + self.cue_features
         return sp.csr_matrix(
             (np.asarray(data), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-            shape=(len(texts), width),
+            shape=(len(texts), self.word_features + self.cue_features),
         )
 
     # -- fit / predict ------------------------------------------------------------------------------------
@@ -133,6 +148,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             self.coef_[j] = lr.coef_[0].astype(np.float32)
             self.intercept_[j] = lr.intercept_[0]
         self.labels_ = list(LABELS)[: Y.shape[1]]
+        self.feature_scheme_ = FEATURE_SCHEME
         # Platt scaling per label, set by `calibrate` on held-out data; identity until then.
         self.calib_a_ = np.ones(Y.shape[1])
         self.calib_b_ = np.zeros(Y.shape[1])
@@ -180,26 +196,29 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     # -- explanations -------------------------------------------------------------------------------------
     def gram_table(self, text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """The message's readable n-grams, their feature indices and their values in its l2-normalised
-        vectors (hash indices as HashingVectorizer's): what explanations weigh. Only the longest char n-grams
+        vectors (the columns `transform` gives them): what explanations weigh. Only the longest char n-grams
         and words of 3+ letters are kept."""
         keys: list[str] = []
         index: list[int] = []
         values: list[float] = []
-        longest = self.char_ngram_range[1]
-        blocks = (
-            (self.char_ngrams(text), self.char_features, 0),
-            (self.word_ngrams(text), self.word_features, self.char_features),
-        )
-        for grams, n_features, offset in blocks:
-            counts = Counter(grams)
-            norm = math.sqrt(sum(c * c for c in counts.values())) or 1.0
-            for g, c in counts.items():
-                key = g.strip()
-                if len(key) < 3 or (offset == 0 and len(g) != longest):
-                    continue
+        hi = self.char_ngram_range[1]
+        t = padded(text)
+        longest = [t[i : i + hi] for i in range(len(t) - hi + 1)]
+        cols = gram_columns([text], hi, hi, self._char_bits())[1].tolist()
+        char_norm = math.sqrt(sum(c * c for c in Counter(self.char_ngrams(text)).values())) or 1.0
+        for (g, col), c in Counter(zip(longest, cols, strict=True)).items():
+            key = g.strip()
+            if len(key) >= 3:
                 keys.append(key)
-                index.append(offset + abs(murmurhash3_32(g, seed=0)) % n_features)
-                values.append(c / norm)
+                index.append(col)
+                values.append(c / char_norm)
+        words = Counter(self.word_ngrams(text))
+        word_norm = math.sqrt(sum(c * c for c in words.values())) or 1.0
+        for g, c in words.items():
+            if len(g) >= 3:
+                keys.append(g)
+                index.append(self.char_features + abs(murmurhash3_32(g, seed=0)) % self.word_features)
+                values.append(c / word_norm)
         return keys, np.asarray(index, dtype=np.int64), np.asarray(values)
 
     def explain(

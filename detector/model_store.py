@@ -63,5 +63,13 @@ def load_model(model_dir: Path) -> Any:
     import joblib
 
     model = joblib.load(model_dir / ARTIFACT)
+    from detector.classifier import FEATURE_SCHEME
+
+    scheme = getattr(model.classifier, "feature_scheme_", 1)
+    if scheme != FEATURE_SCHEME:
+        raise ModelIntegrityError(
+            f"{model_dir}: the model was trained on feature scheme {scheme}, this detector computes scheme "
+            f"{FEATURE_SCHEME}; retrain it (python -m training.train) or use the detector version it names"
+        )
     model.card = card
     return model

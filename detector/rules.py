@@ -205,6 +205,12 @@ class RuleEngine:
                 if span.start - hit.end > neg.after:
                     continue
                 gap_start, gap_end = hit.end, span.start
+            elif span.start > hit.start and span.end <= hit.end:
+                # inside a combination's stretch ("新品，目前没有折扣"): it negates the part that follows it
+                after = [p.start for p in hit.parts if p.start >= span.end]
+                if not after or min(after) - span.end > neg.scope:
+                    continue
+                gap_start, gap_end = span.end, min(after)
             else:
                 continue
             # a clause break between the cue and the hit ends the negation's reach

@@ -214,3 +214,9 @@ def test_courier_on_whatsapp_is_the_policy_grey_case(detector: Detector) -> None
     v = detector.check("The courier may call you on WhatsApp-enabled number 012-3456789 before delivery")
     oc = v.get("offplatform_contact")
     assert oc is not None and oc.decision == "review"
+
+
+def test_negation_inside_a_combination_negates_the_part_after_it() -> None:
+    det = Detector.load(use_model=False)
+    assert det.check("这款面霜是新品，现在有折扣哦").decision != "allow"
+    assert det.check("这款面霜是新品，目前没有折扣").decision == "allow"

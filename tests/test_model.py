@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from detector import Detector
@@ -57,6 +58,24 @@ def test_tampered_model_is_refused(tmp_path: Path) -> None:
         Detector.load(bad)
 
 
+def test_model_of_another_feature_scheme_is_refused(tmp_path: Path) -> None:
+    """An artifact whose features the detector no longer computes would score garbage: refused."""
+    import joblib
+
+    from detector.model_store import sha256_file
+
+    old = tmp_path / "old-scheme"
+    shutil.copytree(MODEL_DIR, old)
+    model = joblib.load(old / "model.joblib")
+    model.classifier.feature_scheme_ = 1
+    joblib.dump(model, old / "model.joblib", compress=3)
+    card = json.loads((old / "card.json").read_text())
+    card["artifact_sha256"] = sha256_file(old / "model.joblib")  # a genuine, untampered artifact
+    (old / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelIntegrityError, match="feature scheme 1"):
+        load_model(old)
+
+
 def test_unknown_model_without_card_is_refused(tmp_path: Path) -> None:
     unknown = tmp_path / "unknown"
     unknown.mkdir()
@@ -70,11 +89,12 @@ def test_unknown_model_without_card_is_refused(tmp_path: Path) -> None:
 
 def test_quality_on_held_out_split(detector: Detector, test_rows: list[dict]) -> None:
     rep = evaluate(detector, test_rows)
-    # Measured: macro-F1 0.804, compliant FPR 1.4%, weakest language tl 0.59 (see README). The floors sit a
-    # little under the measurement: below the issue's targets (0.92 / 0.85), which are not met yet.
-    assert rep.macro_f1 >= 0.78
-    assert rep.compliant_fpr <= 0.02
-    assert min(rep.per_language.values()) >= 0.55
+    # Measured (model 2026.11.2, see README): macro-F1 0.908, compliant FPR 2.1%, weakest language id 0.87.
+    # The floors sit a little under the measurement. Of the issue's targets, every-language >= 0.85 is met
+    # and asserted; macro-F1 >= 0.92 and FPR <= 2% are not met yet, so their floors are below them.
+    assert rep.macro_f1 >= 0.89
+    assert rep.compliant_fpr <= 0.025
+    assert min(rep.per_language.values()) >= 0.85
     assert all(m.precision >= 0.85 for m in rep.per_label)
 
 
@@ -131,21 +151,39 @@ def test_retraining_reproduces_the_shipped_metrics(tmp_path: Path, card: dict) -
         )
 
 
-def test_small_batch_features_equal_sklearn_hashing(detector: Detector) -> None:
+def test_features_equal_the_reference_hashing(detector: Detector) -> None:
+    """The numpy char-n-gram hashing and the direct small-batch path give the reference matrix: char
+    n-grams hashed one by one (gram_column), sklearn's HashingVectorizers for words and cues."""
     import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    from detector.char_hashing import gram_column
 
     clf = detector.model.classifier
     texts, cues = detector.features(
         ["Hi kak, pesanan sudah dikirim ya", "亲，加微信进群 wx: abc123", "สวัสดีค่ะ เข้ากลุ่มไลน์", "", "a"]
+        + [f"join our whatsapp group {i} ab ab ab" for i in range(10)]
     )
-    char, word, cue = clf._vectorizers()
+    bits = clf.char_features.bit_length() - 1
+    rows, cols = [], []
+    for i, t in enumerate(texts):
+        for g in clf.char_ngrams(t):
+            rows.append(i)
+            cols.append(gram_column(g, bits))
+    chars = sp.coo_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(texts), clf.char_features))
+    word, cue = clf._vectorizers()
     expected = sp.hstack(
         [
-            char.transform(texts),
+            normalize(chars.tocsr()),
             word.transform([clf.word_ngrams(t) for t in texts]),
             cue.transform([sorted(c) for c in cues]) * clf.cue_weight,
         ],
         format="csr",
     )
-    assert abs(clf._transform_small(texts, cues) - expected).max() < 1e-12
+    for batch in (texts, texts[:3]):  # the sklearn path and the small-batch path
+        got = clf.transform(batch, cues[: len(batch)])
+        assert abs(got - expected[: len(batch)]).max() < 1e-12
+    for i, text in enumerate(texts[:3]):  # explanations weigh the columns the message really has
+        keys, index, _ = clf.gram_table(text)
+        assert keys and set(index.tolist()) <= set(expected[i].indices.tolist())
     assert detector.check_many(texts[:1])[0] == detector.check_many(texts * 3)[0]

@@ -24,7 +24,7 @@ from detector.model_store import ARTIFACT, CARD, sha256_file
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.1"
+MODEL_VERSION = "2026.11.2"
 BLOCK_PRECISION = 0.95
 REVIEW_PRECISION = 0.9
 # Floors: a calibrated probability below these never reviews/blocks on its own, however precise it looked
@@ -73,14 +73,18 @@ def _threshold(y: np.ndarray, p: np.ndarray, precision: float) -> float:
     return float(max(ps[int(np.argmax(f1))], 0.05))
 
 
-def _fit_fpr_budget(thresholds: dict[str, dict[str, float]], Y: np.ndarray, p: np.ndarray) -> None:
+def _fit_fpr_budget(
+    thresholds: dict[str, dict[str, float]], Y: np.ndarray, p: np.ndarray, rule_flagged: np.ndarray
+) -> None:
     """Raise the review thresholds (all labels together) until at most FPR_BUDGET of the compliant
-    out-of-fold messages would be flagged: the false-positive target is a product requirement."""
+    out-of-fold messages would be flagged by the detector (the rules' own flags count too): the
+    false-positive target is a product requirement."""
     compliant = ~Y.any(axis=1)
     floor = REVIEW_FLOOR
     while floor < 0.99:
         review = np.array([max(thresholds[lab]["review"], floor) for lab in LABELS])
-        if (p[compliant] >= review).any(axis=1).mean() <= FPR_BUDGET:
+        flagged = (p[compliant] >= review).any(axis=1) | rule_flagged[compliant]
+        if flagged.mean() <= FPR_BUDGET:
             break
         floor += 0.01
     for lab in LABELS:
@@ -128,7 +132,8 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
         block = max(BLOCK_FLOOR, _threshold(Y[:, j], p_oof[:, j], BLOCK_PRECISION))
         review = min(block, max(REVIEW_FLOOR, _threshold(Y[:, j], p_oof[:, j], REVIEW_PRECISION)))
         thresholds[lab] = {"review": round(review, 4), "block": round(block, 4)}
-    _fit_fpr_budget(thresholds, Y, p_oof)
+    rule_flagged = np.array([v.decision != "allow" for v in rules.check_many([r["text"] for r in fit_rows])])
+    _fit_fpr_budget(thresholds, Y, p_oof, rule_flagged)
     shipped = ShippedModel(clf, MODEL_VERSION, thresholds)
     out_dir = out_dir or REPO / "models" / MODEL_VERSION
     out_dir.mkdir(parents=True, exist_ok=True)
