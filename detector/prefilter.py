@@ -9,7 +9,7 @@ Patterns the parser cannot read, or with no literal of two or more characters, a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import ahocorasick
 
@@ -56,6 +56,8 @@ def _seq_factors(items) -> set[str] | None:
             sub = _seq_factors(body) if lo >= 1 else None
         elif op is getattr(sre_c, "ATOMIC_GROUP", None):
             sub = _seq_factors(av)
+        elif op is sre_c.ASSERT:  # a positive lookaround: its content must be in the text too
+            sub = _seq_factors(av[1])
         if sub:
             candidates.append(sub)
     flush()
@@ -81,28 +83,141 @@ def necessary_literals(pattern: str) -> set[str] | None:
     return found
 
 
-_SCRIPTS = {"han": re.compile(r"[\u3400-\u9fff]"), "thai": re.compile(r"[\u0e00-\u0e7f]")}
+_SCRIPTS = {
+    "han": re.compile(r"[\u3400-\u9fff]"),
+    "thai": re.compile(r"[\u0e00-\u0e7f]"),
+    "digit": re.compile(r"\d"),
+}
+
+
+def _is_digit_set(op, av) -> bool:
+    if op is sre_c.LITERAL:
+        return chr(av).isdigit()
+    if op is sre_c.IN:
+        members = [(o, a) for o, a in av if o is not sre_c.NEGATE]
+        if len(members) != len(av):
+            return False
+        return all(
+            (o is sre_c.CATEGORY and a is sre_c.CATEGORY_DIGIT)
+            or (o is sre_c.RANGE and all(chr(x).isdigit() for x in a))
+            or (o is sre_c.LITERAL and chr(a).isdigit())
+            for o, a in members
+        )
+    if op is sre_c.CATEGORY:
+        return av is sre_c.CATEGORY_DIGIT
+    return False
+
+
+def _needs_digit(items) -> bool:
+    """True when every match of the parsed sequence contains a digit (phone and id patterns)."""
+    for op, av in items:
+        if _is_digit_set(op, av):
+            return True
+        if op is sre_c.SUBPATTERN and _needs_digit(av[-1]):
+            return True
+        if op is sre_c.BRANCH and all(_needs_digit(alt) for alt in av[1]):
+            return True
+        if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
+            if av[0] >= 1 and _needs_digit(av[2]):
+                return True
+        if op is sre_c.ASSERT and _needs_digit(av[1]):
+            return True
+    return False
 
 
 def _script(pattern: str) -> str | None:
-    """A script every match needs, when the pattern is written in it (Han or Thai); else None."""
-    for name, rx in _SCRIPTS.items():
+    """A script every match needs: Han or Thai when the pattern is written in it, digits when every match
+    has one; else None."""
+    for name in ("han", "thai"):
+        rx = _SCRIPTS[name]
         if rx.search(pattern) and not re.search(r"[a-z]", re.sub(r"\\[a-zA-Z]|\[[^\]]*\]", "", pattern)):
             return name
+    try:
+        if _needs_digit(list(sre_parse.parse(pattern))):
+            return "digit"
+    except (re.error, ValueError, TypeError, OverflowError, RecursionError):
+        return None
     return None
+
+
+def _word_char(ch: str) -> bool:
+    """Surely a regex word character (then no word boundary sits just after it)."""
+    return ch.isalnum() or ch == "_"
+
+
+def _leading(items, boundary: bool = False) -> tuple[set[str], bool] | None:
+    """Literals one of which every match STARTS with (after zero-width assertions), and whether a word
+    boundary (\\b) stands before them; None when unknown."""
+    run: list[str] = []
+    for op, av in items:
+        if op is sre_c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            break
+        if op is sre_c.AT:
+            boundary = boundary or av is sre_c.AT_BOUNDARY
+            continue
+        if op is sre_c.ASSERT_NOT or (op is sre_c.ASSERT and av[0] < 0):
+            continue  # zero-width: negative lookarounds, lookbehinds
+        if op is sre_c.SUBPATTERN:
+            return _leading(av[-1], boundary)
+        if op is sre_c.BRANCH:
+            alts = [_leading(alt, boundary) for alt in av[1]]
+            if any(a is None for a in alts):
+                return None
+            return set().union(*(a[0] for a in alts)), all(a[1] for a in alts)
+        return None
+    if run and _usable("".join(run)):
+        return {"".join(run)}, boundary
+    return None
+
+
+def leading_literals(pattern: str) -> tuple[set[str], bool] | None:
+    """Literals one of which every match of `pattern` begins with, and whether the pattern wants a word
+    boundary before them: the pattern need only be tried where the prefilter's automaton found one
+    (`rx.match(text, pos)`), not scanned over the whole text."""
+    try:
+        parsed = sre_parse.parse(pattern)
+        found = _leading(list(parsed))
+    except (re.error, ValueError, TypeError, AttributeError, OverflowError, RecursionError):
+        return None
+    if not found or not all(_usable(x) for x in found[0]):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return {x.lower() for x in found[0]}, found[1]
+    return found
+
+
+def anchored_matches(rx, text: str, starts: Sequence[int]) -> Iterator:
+    """`rx`'s non-empty matches tried at `starts` (sorted) only: leftmost first and without overlaps, which
+    is what `rx.finditer(text)` gives when every match begins at one of `starts`."""
+    last_end = -1
+    for pos in starts:
+        if pos < last_end:
+            continue
+        m = rx.match(text, pos)
+        if m is not None and m.end() > m.start():
+            last_end = m.end()
+            yield m
 
 
 class Prefilter:
     """Which of `patterns` can match a text, decided by one Aho-Corasick pass (and, for patterns without a
-    usable literal but written in Han or Thai, by the presence of that script)."""
+    usable literal, by the presence of the script they are written in, Han or Thai, or of a digit).
+
+    `plan` also says where: a pattern every match of which starts with a known literal gets the literal's
+    positions, so it is tried there only."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self.always: list[int] = []
         self._by_script: dict[str, list[int]] = {}
         self._automaton = ahocorasick.Automaton()
-        table: dict[str, list[int]] = {}
+        # literal -> [(pattern, how)]: how 0 = gate only, 1 = a start, 2 = a start after a word boundary
+        table: dict[str, list[tuple[int, int]]] = {}
         for i, p in enumerate(patterns):
-            lits = necessary_literals(p)
+            lead = leading_literals(p)
+            lits = lead[0] if lead is not None else necessary_literals(p)
             if lits is None:
                 script = _script(p)
                 if script is None:
@@ -111,19 +226,37 @@ class Prefilter:
                     self._by_script.setdefault(script, []).append(i)
                 continue
             for lit in lits:
-                table.setdefault(lit, []).append(i)
+                how = 0 if lead is None else 2 if lead[1] and _word_char(lit[0]) else 1
+                table.setdefault(lit, []).append((i, how))
         for lit, idx in table.items():
-            self._automaton.add_word(lit, idx)
+            self._automaton.add_word(lit, (len(lit), idx))
         self._empty = not table
         if not self._empty:
             self._automaton.make_automaton()
 
-    def candidates(self, text: str) -> list[int]:
-        found = set(self.always)
+    def plan(self, text: str) -> tuple[list[int], dict[int, list[int]]]:
+        """(patterns to scan over the whole text, {pattern: start positions to try}), both sorted."""
+        whole = set(self.always)
         for script, idx in self._by_script.items():
             if _SCRIPTS[script].search(text):
-                found.update(idx)
+                whole.update(idx)
+        starts: dict[int, list[int]] = {}
         if not self._empty:
-            for _, idx in self._automaton.iter(text):
-                found.update(idx)
-        return sorted(found)
+            for end, (length, idx) in self._automaton.iter(text):
+                start = end - length + 1
+                mid_word = start > 0 and _word_char(text[start - 1])
+                for i, how in idx:
+                    if how == 0:
+                        whole.add(i)
+                    elif how == 1 or not mid_word:  # "\bin" cannot start inside "shipping"
+                        starts.setdefault(i, []).append(start)
+        for i in whole:
+            starts.pop(i, None)
+        for positions in starts.values():
+            positions.sort()
+        return sorted(whole), starts
+
+    def candidates(self, text: str) -> list[int]:
+        """Every pattern that can match `text`."""
+        whole, starts = self.plan(text)
+        return sorted({*whole, *starts})

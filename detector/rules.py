@@ -18,7 +18,7 @@ import regex
 
 from detector.lexicon import CueEntry, Lexicon, NegationEntry, RuleEntry
 from detector.normalize import normalize_text
-from detector.prefilter import Prefilter
+from detector.prefilter import Prefilter, anchored_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +115,16 @@ class RuleEngine:
                         while span_end < n and _is_word_char(text[span_end]):
                             span_end += 1
                     self._collect(t.kind, t.entry, Span(t.entry.id, start, span_end), cues, direct, negs)
-        for i in self._prefilter.candidates(text):
+        whole, anchored = self._prefilter.plan(text)
+        for i in whole:
             kind, entry, rx = self._patterns[i]
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     self._collect(kind, entry, Span(entry.id, m.start(), m.end()), cues, direct, negs)
+        for i, starts in anchored.items():  # every match starts at one of its literals: try those only
+            kind, entry, rx = self._patterns[i]
+            for m in anchored_matches(rx, text, starts):
+                self._collect(kind, entry, Span(entry.id, m.start(), m.end()), cues, direct, negs)
         hits = [RuleHit(rule, s.start, s.end) for rule, s in direct]
         return cues, hits, negs
 

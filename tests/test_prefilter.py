@@ -8,7 +8,7 @@ import regex
 
 from detector import Detector
 from detector.normalize import normalize_text
-from detector.prefilter import Prefilter, necessary_literals
+from detector.prefilter import Prefilter, anchored_matches, leading_literals, necessary_literals
 
 CORPUS = Path(__file__).resolve().parents[1] / "training" / "data" / "corpus.jsonl"
 
@@ -43,6 +43,40 @@ def test_prefilter_never_skips_a_matching_lexicon_pattern(rules_detector: Detect
                 checked += 1
                 assert i in allowed, (rx.pattern, text)
     assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    "pattern,expected",
+    [
+        (r"\b(?:join|add you) (?:our|my) group", ({"join", "add you"}, True)),
+        (r"(?<![a-z])(?:fps|payme)(?![a-z])", ({"fps", "payme"}, False)),
+        (r"abc|\bde", ({"abc", "de"}, False)),
+        (r"\w+ (?=sample)", None),
+        (r"(?:\+ ?)?\d{7}", None),
+    ],
+)
+def test_leading_literals(pattern: str, expected) -> None:
+    assert leading_literals(pattern) == expected
+
+
+def test_anchored_matching_finds_what_finditer_finds(rules_detector: Detector) -> None:
+    """Patterns tried only where their leading literal stands give finditer's matches, span for span."""
+    patterns = [rx for _, _, rx in rules_detector.engine._patterns]
+    pf = Prefilter([p.pattern for p in patterns])
+    texts = [json.loads(line)["text"] for line in CORPUS.open(encoding="utf-8")][1::5]
+    compared = 0
+    for raw in texts:
+        text = normalize_text(raw)
+        whole, anchored = pf.plan(text)
+        for i, rx in enumerate(patterns):
+            expected = [(m.start(), m.end()) for m in rx.finditer(text) if m.end() > m.start()]
+            if i in anchored:
+                got = [(m.start(), m.end()) for m in anchored_matches(rx, text, anchored[i])]
+                compared += bool(expected)
+                assert got == expected, (rx.pattern, text)
+            elif expected:
+                assert i in whole, (rx.pattern, text)
+    assert compared > 1000
 
 
 def test_prefilter_skips_most_patterns_on_plain_text() -> None:
