@@ -213,21 +213,31 @@ class Prefilter:
         self.always: list[int] = []
         self._by_script: dict[str, list[int]] = {}
         self._automaton = ahocorasick.Automaton()
-        # literal -> [(pattern, how)]: how 0 = gate only, 1 = a start, 2 = a start after a word boundary
+        # literal -> [(pattern, how)]: how 0 = scan the whole text, 1 = a start, 2 = a start after a word
+        # boundary, 3 = the gate of an anchored pattern (a rarer literal it needs somewhere: "na-?add ...
+        # (?:list|database)" starts with a common "na" but needs "list" or "database")
         table: dict[str, list[tuple[int, int]]] = {}
+        self._gated: set[int] = set()
         for i, p in enumerate(patterns):
             lead = leading_literals(p)
-            lits = lead[0] if lead is not None else necessary_literals(p)
-            if lits is None:
+            need = necessary_literals(p)
+            if lead is None and need is None:
                 script = _script(p)
                 if script is None:
                     self.always.append(i)
                 else:
                     self._by_script.setdefault(script, []).append(i)
                 continue
-            for lit in lits:
-                how = 0 if lead is None else 2 if lead[1] and _word_char(lit[0]) else 1
-                table.setdefault(lit, []).append((i, how))
+            if lead is None:
+                for lit in need or ():
+                    table.setdefault(lit, []).append((i, 0))
+                continue
+            for lit in lead[0]:
+                table.setdefault(lit, []).append((i, 2 if lead[1] and _word_char(lit[0]) else 1))
+            if need is not None and need != lead[0]:
+                self._gated.add(i)
+                for lit in need:
+                    table.setdefault(lit, []).append((i, 3))
         for lit, idx in table.items():
             self._automaton.add_word(lit, (len(lit), idx))
         self._empty = not table
@@ -241,6 +251,7 @@ class Prefilter:
             if _SCRIPTS[script].search(text):
                 whole.update(idx)
         starts: dict[int, list[int]] = {}
+        gates: set[int] = set()
         if not self._empty:
             for end, (length, idx) in self._automaton.iter(text):
                 start = end - length + 1
@@ -248,10 +259,12 @@ class Prefilter:
                 for i, how in idx:
                     if how == 0:
                         whole.add(i)
+                    elif how == 3:
+                        gates.add(i)
                     elif how == 1 or not mid_word:  # "\bin" cannot start inside "shipping"
                         starts.setdefault(i, []).append(start)
-        for i in whole:
-            starts.pop(i, None)
+        for i in [i for i in starts if i in whole or (i in self._gated and i not in gates)]:
+            del starts[i]
         for positions in starts.values():
             positions.sort()
         return sorted(whole), starts
