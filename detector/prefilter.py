@@ -239,7 +239,8 @@ class Prefilter:
                 for lit in need:
                     table.setdefault(lit, []).append((i, 3))
         for lit, idx in table.items():
-            self._automaton.add_word(lit, (len(lit), idx))
+            by_how = tuple(tuple(i for i, h in idx if h == how) for how in range(4))
+            self._automaton.add_word(lit, (len(lit), *by_how))
         self._empty = not table
         if not self._empty:
             self._automaton.make_automaton()
@@ -253,15 +254,16 @@ class Prefilter:
         starts: dict[int, list[int]] = {}
         gates: set[int] = set()
         if not self._empty:
-            for end, (length, idx) in self._automaton.iter(text):
+            for end, (length, scan, at_any, at_word, gate) in self._automaton.iter(text):
                 start = end - length + 1
-                mid_word = start > 0 and _word_char(text[start - 1])
-                for i, how in idx:
-                    if how == 0:
-                        whole.add(i)
-                    elif how == 3:
-                        gates.add(i)
-                    elif how == 1 or not mid_word:  # "\bin" cannot start inside "shipping"
+                if scan:
+                    whole.update(scan)
+                if gate:
+                    gates.update(gate)
+                for i in at_any:
+                    starts.setdefault(i, []).append(start)
+                if at_word and not (start > 0 and _word_char(text[start - 1])):  # "\bin" not in "shipping"
+                    for i in at_word:
                         starts.setdefault(i, []).append(start)
         for i in [i for i in starts if i in whole or (i in self._gated and i not in gates)]:
             del starts[i]
