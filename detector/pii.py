@@ -7,6 +7,7 @@ make a message a leak.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -70,7 +71,37 @@ def _regions(language: str | None) -> list[str]:
     return first + [r for r in data["phone_regions"]["default"] if r not in first]
 
 
-def find_phones(text: str, language: str | None = None) -> list[PiiItem]:
+@lru_cache(maxsize=32)
+def _national_shape(region: str) -> tuple[str, str, re.Pattern[str], re.Pattern[str]] | None:
+    """(national prefix, country code, the region's general national-number pattern, its international
+    dialling prefix), or None when the region strips prefixes by a rule rather than a plain prefix (then
+    phonenumbers alone decides)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None or meta.national_prefix_transform_rule or not meta.international_prefix:
+        return None
+    prefix = meta.national_prefix_for_parsing or ""
+    if not prefix.isdigit() and prefix:
+        return None
+    national = re.compile(meta.general_desc.national_number_pattern)
+    return prefix, str(meta.country_code), national, re.compile(meta.international_prefix)
+
+
+def _may_be_valid(digits: str, region: str) -> bool:
+    """False only when `digits` cannot be a valid number of `region` whatever phonenumbers does with it:
+    with and without the national prefix or the country code, it fits no national number of the region.
+    Order and tracking numbers are rejected here for a fraction of a parse's cost."""
+    shape = _national_shape(region)
+    if shape is None or shape[3].match(digits):  # dialled abroad ("00 60 ...", SG "037 63 ..."): parse
+        return True
+    prefix, cc, national, _ = shape
+    bases = [digits, digits[len(cc) :]] if digits.startswith(cc) else [digits]
+    forms = bases + [b[len(prefix) :] for b in bases if prefix and b.startswith(prefix)]
+    return any(national.fullmatch(f) for f in forms)
+
+
+def find_phones(text: str, language: str | None = None, *, precheck: bool = True) -> list[PiiItem]:
+    """Phone numbers valid in one of the language's regions (`precheck=False` skips the cheap shape test
+    before each phonenumbers parse; the results are the same, tested)."""
     if not _SEVEN_DIGITS.search(text):
         return []
     out: list[PiiItem] = []
@@ -81,7 +112,10 @@ def find_phones(text: str, language: str | None = None) -> list[PiiItem]:
         digits = sum(c.isdigit() for c in raw)
         if digits < 8 or digits > 15 or _DATE.fullmatch(raw):
             continue
+        only_digits = "".join(c for c in raw if c.isdigit())
         for region in [None] if raw.startswith("+") else regions:
+            if precheck and region is not None and not _may_be_valid(only_digits, region):
+                continue
             try:
                 num = phonenumbers.parse(raw, region)
             except phonenumbers.NumberParseException:

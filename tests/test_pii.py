@@ -72,3 +72,22 @@ def test_stray_phone_like_numbers_are_masked_in_evidence() -> None:
     assert mask_stray_numbers("015-8788427") == "015-*****27"
     for kept in ("order 123456 ok", "on 2026-11-25 at 10:30", "no digits"):
         assert mask_stray_numbers(kept) == kept
+
+
+def test_phone_precheck_never_changes_what_is_found() -> None:
+    """The cheap shape test before each phonenumbers parse only skips parses that could not succeed:
+    random digit strings with every prefix form (national, country code, '+', dialled abroad) give the
+    same phones with and without it."""
+    import random
+
+    from detector.pii import find_phones
+
+    rng = random.Random(11)
+    texts = []
+    for _ in range(1500):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(8, 15)))
+        prefix = rng.choice(["", "0", "+", "60", "62", "84", "66", "63", "65", "86", "00", "037"])
+        texts.append(f"call {prefix}{digits} or {digits[:4]}-{digits[4:]} ok")
+    for lang in ("en", "vi", "zh-Hans", "tl"):
+        for text in texts:
+            assert find_phones(text, lang) == find_phones(text, lang, precheck=False), (lang, text)
