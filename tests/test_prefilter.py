@@ -30,9 +30,15 @@ def test_necessary_literals(pattern: str, expected) -> None:
     assert necessary_literals(pattern) == expected
 
 
-def test_prefilter_never_skips_a_matching_lexicon_pattern(rules_detector: Detector) -> None:
+@pytest.fixture(scope="module")
+def lexicon_prefilter(rules_detector: Detector) -> tuple[list[regex.Pattern], Prefilter]:
+    """The shipped lexicons' regexes and a prefilter built over them."""
     patterns = [rx for _, _, rx in rules_detector.engine._patterns]
-    pf = Prefilter([p.pattern for p in patterns])
+    return patterns, Prefilter([p.pattern for p in patterns])
+
+
+def test_prefilter_never_skips_a_matching_lexicon_pattern(lexicon_prefilter) -> None:
+    patterns, pf = lexicon_prefilter
     texts = [json.loads(line)["text"] for line in CORPUS.open(encoding="utf-8")][::4]
     checked = 0
     for raw in texts:
@@ -59,10 +65,9 @@ def test_leading_literals(pattern: str, expected) -> None:
     assert leading_literals(pattern) == expected
 
 
-def test_anchored_matching_finds_what_finditer_finds(rules_detector: Detector) -> None:
+def test_anchored_matching_finds_what_finditer_finds(lexicon_prefilter) -> None:
     """Patterns tried only where their leading literal stands give finditer's matches, span for span."""
-    patterns = [rx for _, _, rx in rules_detector.engine._patterns]
-    pf = Prefilter([p.pattern for p in patterns])
+    patterns, pf = lexicon_prefilter
     texts = [json.loads(line)["text"] for line in CORPUS.open(encoding="utf-8")][1::5]
     compared = 0
     for raw in texts:

@@ -10,6 +10,7 @@ shared with the local engine.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -34,17 +35,24 @@ def _rows(pdf: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _decode(v) for k, v in row.items()} for row in table.to_pylist()]
 
 
+def _valid_messages(
+    pdf: pd.DataFrame, mapping: dict[str, str], partition_info: dict | None
+) -> Iterator[tuple[int, int, Message]]:
+    """(partition, row, message) of each valid row; bad rows are pass 2's business (rejects)."""
+    part = partition_info["number"] if partition_info else 0
+    for i, row in enumerate(_rows(pdf), start=1):
+        try:
+            yield part, i, to_message(row, mapping, i, "")
+        except RowError:
+            continue
+
+
 def extract_details(
     pdf: pd.DataFrame, mapping: dict[str, str], partition_info: dict | None = None
 ) -> pd.DataFrame:
     """Pass 1: the contact details in customer messages, with their position."""
-    part = partition_info["number"] if partition_info else 0
     out = []
-    for i, row in enumerate(_rows(pdf), start=1):
-        try:
-            m = to_message(row, mapping, i, "")
-        except RowError:
-            continue
+    for part, i, m in _valid_messages(pdf, mapping, partition_info):
         if m.sender != "customer":
             continue
         ctx = ConversationContext()
@@ -58,14 +66,7 @@ def extract_ids(
     pdf: pd.DataFrame, mapping: dict[str, str], partition_info: dict | None = None
 ) -> pd.DataFrame:
     """Pass 1b: every valid row's message id with its position, to find the ids that occur twice."""
-    part = partition_info["number"] if partition_info else 0
-    out = []
-    for i, row in enumerate(_rows(pdf), start=1):
-        try:
-            m = to_message(row, mapping, i, "")
-        except RowError:
-            continue
-        out.append((m.message_id, part, i))
+    out = [(m.message_id, part, i) for part, i, m in _valid_messages(pdf, mapping, partition_info)]
     return pd.DataFrame(out, columns=["message_id", "part", "row"])
 
 
