@@ -212,3 +212,29 @@ def test_detector_fingerprint_matches_the_loaded_detector(detector, rules_detect
 
     assert detector_fingerprint()["version"] == detector.version
     assert detector_fingerprint({"use_model": False})["version"] == rules_detector.version
+
+
+def test_verdict_cache_gives_the_detectors_verdicts_and_skips_repeats() -> None:
+    from detector.audit import scoring
+
+    det = scoring.get_detector({})
+    texts = [
+        "Thank you for your order! It ships today.",
+        "Join our WhatsApp group https://chat.whatsapp.com/AbC123xyZ",
+        "Your parcel goes to 0123456789, please confirm",
+    ] * 4
+    contexts = [{"channel": "chat"}] * 6 + [{"channel": "chat", "recipient": {"phone": "0123456789"}}] * 6
+    expected = [v.model_dump() for v in scoring._verdicts(det, texts, contexts)]
+    calls: list[int] = []
+
+    class Counting:
+        def check_many(self, batch, ctxs):
+            calls.append(len(batch))
+            return det.check_many(batch, ctxs)
+
+    scoring._cache.clear()
+    got = scoring.cached_verdicts(Counting(), "{}", texts, contexts)
+    assert [v.model_dump() for v in got] == expected
+    assert calls == [6]  # 3 texts x (no recipient, a recipient): a recipient is part of the key
+    again = scoring.cached_verdicts(Counting(), "{}", texts[:3], contexts[:3])
+    assert [v.model_dump() for v in again] == expected[:3] and calls == [6]

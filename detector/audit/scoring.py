@@ -5,6 +5,7 @@ Runs inside joblib/Dask workers; the Detector is loaded once per process and cac
 
 from __future__ import annotations
 
+import json
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -23,16 +24,12 @@ SHOW_CHARS = 600  # displayed (PII-masked) text kept per flagged message
 
 @lru_cache(maxsize=4)
 def _detector(options_json: str) -> Any:
-    import json
-
     from detector import Detector
 
     return Detector.load(**json.loads(options_json))
 
 
 def get_detector(options: dict[str, Any] | None = None) -> Any:
-    import json
-
     return _detector(json.dumps(options or {}, sort_keys=True))
 
 
@@ -67,6 +64,35 @@ def is_promotional(key_text: str) -> bool:
     return _promo_regex().search(key_text) is not None
 
 
+VERDICT_CACHE = 20_000  # verdicts a worker remembers (canned replies recur: half of a chat log's texts)
+_cache: dict[tuple[str, str, str], Any] = {}
+
+
+def _cache_key(options: str, text: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """A verdict depends on the text and, through personal data, on the recipient's details only."""
+    recipient = context.get("recipient")
+    return options, text, json.dumps(recipient, sort_keys=True) if recipient else ""
+
+
+def cached_verdicts(
+    det: Any, options: str, texts: list[str], contexts: list[dict[str, Any]]
+) -> list[Any | str]:
+    """`_verdicts`, scoring only the (text, recipient) pairs this process has not scored yet."""
+    keys = [_cache_key(options, t, c) for t, c in zip(texts, contexts, strict=True)]
+    if len(_cache) + len(keys) > VERDICT_CACHE:
+        _cache.clear()  # bounded memory; the next chunks refill it
+    first: dict[tuple[str, str, str], int] = {}
+    for i, k in enumerate(keys):
+        if k not in _cache:
+            first.setdefault(k, i)
+    fresh = list(first.values())
+    if fresh:
+        scored = _verdicts(det, [texts[i] for i in fresh], [contexts[i] for i in fresh])
+        for i, v in zip(fresh, scored, strict=True):
+            _cache[keys[i]] = v
+    return [_cache[k] for k in keys]
+
+
 def _verdicts(det: Any, texts: list[str], contexts: list[dict[str, Any]]) -> list[Any | str]:
     """Verdicts, or a reject reason for a text the detector refuses (isolated by falling back to check)."""
     try:
@@ -94,7 +120,8 @@ def score_messages(
 ) -> tuple[list[dict[str, Any]], np.ndarray, list[dict[str, Any]]]:
     """Score seller messages -> (records, signatures aligned with records, rejects)."""
     det = get_detector(detector_options)
-    verdicts = _verdicts(det, [m.text for m in msgs], contexts) if msgs else []
+    options = json.dumps(detector_options or {}, sort_keys=True)
+    verdicts = cached_verdicts(det, options, [m.text for m in msgs], contexts) if msgs else []
     records: list[dict[str, Any]] = []
     sigs: list[np.ndarray] = []
     rejects: list[dict[str, Any]] = []
