@@ -238,3 +238,15 @@ def test_verdict_cache_gives_the_detectors_verdicts_and_skips_repeats() -> None:
     assert calls == [6]  # 3 texts x (no recipient, a recipient): a recipient is part of the key
     again = scoring.cached_verdicts(Counting(), "{}", texts[:3], contexts[:3])
     assert [v.model_dump() for v in again] == expected[:3] and calls == [6]
+
+
+def test_text_facts_are_the_clustering_inputs_and_cannot_be_altered() -> None:
+    from detector.audit.scoring import KEY_CHARS, is_promotional, text_facts
+
+    text = "Hi Siti, 11.11 SALE: 50% off everything with voucher ZUVAYM " + "x" * 300
+    key, promotional, sig = text_facts(text)
+    full = cluster_key_text(text)
+    assert key == full[:KEY_CHARS] and promotional == is_promotional(full) is True
+    assert np.array_equal(sig, signature(full)) and text_facts(text)[2] is sig  # remembered
+    with pytest.raises(ValueError):
+        sig[0] = 0  # shared by every record of this text

@@ -115,6 +115,16 @@ def verdict_record(v: Any) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=20_000)
+def text_facts(text: str) -> tuple[str, bool, np.ndarray]:
+    """What clustering needs of a text (its key with customer slots masked, whether it is promotional, its
+    MinHash signature), remembered like the verdicts: canned replies recur."""
+    key = cluster_key_text(text)
+    sig = signature(key)
+    sig.flags.writeable = False  # shared between the records of every message with this text
+    return key[:KEY_CHARS], is_promotional(key), sig
+
+
 def score_messages(
     msgs: list[Message], contexts: list[dict[str, Any]], detector_options: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], np.ndarray, list[dict[str, Any]]]:
@@ -129,7 +139,7 @@ def score_messages(
         if isinstance(v, str):
             rejects.append({"source": m.source, "line": m.line, "message_id": m.message_id, "reason": v})
             continue
-        key = cluster_key_text(m.text)
+        key, promotional, sig = text_facts(m.text)
         rec: dict[str, Any] = {
             "m": m.message_id,
             "s": m.seller_id,
@@ -140,8 +150,8 @@ def score_messages(
             "ln": m.line,
             "lang": v.language,
             "d": v.decision,
-            "k": key[:KEY_CHARS],
-            "p": is_promotional(key),
+            "k": key,
+            "p": promotional,
         }
         if v.labels:
             rec["labels"] = [lr.model_dump(mode="json") for lr in v.labels]
@@ -153,7 +163,7 @@ def score_messages(
             ]
             rec["x"] = mask_pii_display(m.text, spans)[:SHOW_CHARS]
         records.append(rec)
-        sigs.append(signature(key))
+        sigs.append(sig)
     arr = np.vstack(sigs) if sigs else np.zeros((0, NUM_PERM), dtype=np.uint32)
     return records, arr, rejects
 
