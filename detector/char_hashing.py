@@ -3,7 +3,8 @@
 Building every n-gram as a Python string and hashing it one by one (what sklearn's HashingVectorizer does)
 cost ~80 µs a message; here the batch becomes one array of code points, and each n-gram's hash is a
 polynomial over its code points, computed for all positions and all messages with a few vector operations
-(~10 µs a message). `gram_column` is the same hash for one n-gram, for explanations.
+(~10 µs a message). `gram_column` is the same hash for one n-gram, written plainly: the reference the
+tests hold it to.
 """
 
 from __future__ import annotations

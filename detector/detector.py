@@ -224,12 +224,9 @@ class Detector:
         """Original offsets and text of a normalised span, with the personal data inside it masked."""
         os_, oe = p.norm.span(s, e)
         raw = p.norm.original[os_:oe]
-        personal = [i for i in p.pii if i.start < e and i.end > s] if do_mask else []
-        if not personal:
-            if do_mask:
-                shown = mask_stray_numbers(raw)
-                return os_, oe, shown, shown != raw
+        if not do_mask:
             return os_, oe, raw, False
+        personal = [i for i in p.pii if i.start < e and i.end > s]
         pieces, last = [], os_
         for item in personal:
             ps, pe = p.norm.span(max(item.start, s), min(item.end, e))
@@ -239,7 +236,8 @@ class Detector:
             pieces.append(mask(p.norm.original[ps:pe], item.kind))
             last = pe
         pieces.append(p.norm.original[last:oe])
-        return os_, oe, mask_stray_numbers("".join(pieces)), True
+        shown = mask_stray_numbers("".join(pieces))
+        return os_, oe, shown, bool(personal) or shown != raw
 
     def _verdict(self, p: _Prepared, probs: Any, do_mask: bool) -> Verdict:
         if not p.hits and (probs is None or (probs < self.policy.model_review_vector).all()):

@@ -109,10 +109,9 @@ def find_phones(text: str, language: str | None = None, *, precheck: bool = True
     for m in _PHONE_CANDIDATE.finditer(text):
         raw = m.group(0).strip(" -.(")
         start = m.start() + m.group(0).index(raw[0])
-        digits = sum(c.isdigit() for c in raw)
-        if digits < 8 or digits > 15 or _DATE.fullmatch(raw):
-            continue
         only_digits = "".join(c for c in raw if c.isdigit())
+        if not 8 <= len(only_digits) <= 15 or _DATE.fullmatch(raw):
+            continue
         for region in [None] if raw.startswith("+") else regions:
             if precheck and region is not None and not _may_be_valid(only_digits, region):
                 continue

@@ -66,21 +66,34 @@ def _seq_factors(items) -> set[str] | None:
     return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))  # longest sure literal
 
 
-def necessary_literals(pattern: str) -> set[str] | None:
-    """Literals one of which every match of `pattern` contains; None when unknown."""
+def _parse(pattern: str):
+    """Python's own parse of `pattern`, or None when it cannot read it (then the pattern always runs)."""
     try:
-        parsed = sre_parse.parse(pattern)
+        return sre_parse.parse(pattern)
     except (re.error, ValueError, TypeError, OverflowError, RecursionError):
         return None
-    try:
-        found = _seq_factors(list(parsed))
-    except (TypeError, ValueError, AttributeError):
-        return None
+
+
+def _as_text_literals(found: set[str] | None, parsed) -> set[str] | None:
+    """Usable literals as they appear in the (lower-cased) text; None when one is not usable."""
     if not found or not all(_usable(x) for x in found):
         return None
     if parsed.state.flags & re.IGNORECASE:
         return {x.lower() for x in found}  # texts are lower-cased before matching
     return found
+
+
+def _necessary(parsed) -> set[str] | None:
+    try:
+        return _as_text_literals(_seq_factors(list(parsed)), parsed)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def necessary_literals(pattern: str) -> set[str] | None:
+    """Literals one of which every match of `pattern` contains; None when unknown."""
+    parsed = _parse(pattern)
+    return None if parsed is None else _necessary(parsed)
 
 
 _SCRIPTS = {
@@ -125,18 +138,15 @@ def _needs_digit(items) -> bool:
     return False
 
 
-def _script(pattern: str) -> str | None:
+def _script(pattern: str, parsed) -> str | None:
     """A script every match needs: Han or Thai when the pattern is written in it, digits when every match
     has one; else None."""
     for name in ("han", "thai"):
         rx = _SCRIPTS[name]
         if rx.search(pattern) and not re.search(r"[a-z]", re.sub(r"\\[a-zA-Z]|\[[^\]]*\]", "", pattern)):
             return name
-    try:
-        if _needs_digit(list(sre_parse.parse(pattern))):
-            return "digit"
-    except (re.error, ValueError, TypeError, OverflowError, RecursionError):
-        return None
+    if parsed is not None and _needs_digit(list(parsed)):
+        return "digit"
     return None
 
 
@@ -173,20 +183,23 @@ def _leading(items, boundary: bool = False) -> tuple[set[str], bool] | None:
     return None
 
 
+def _leading_of(parsed) -> tuple[set[str], bool] | None:
+    try:
+        found = _leading(list(parsed))
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return None
+    if found is None:
+        return None
+    literals = _as_text_literals(found[0], parsed)
+    return None if literals is None else (literals, found[1])
+
+
 def leading_literals(pattern: str) -> tuple[set[str], bool] | None:
     """Literals one of which every match of `pattern` begins with, and whether the pattern wants a word
     boundary before them: the pattern need only be tried where the prefilter's automaton found one
     (`rx.match(text, pos)`), not scanned over the whole text."""
-    try:
-        parsed = sre_parse.parse(pattern)
-        found = _leading(list(parsed))
-    except (re.error, ValueError, TypeError, AttributeError, OverflowError, RecursionError):
-        return None
-    if not found or not all(_usable(x) for x in found[0]):
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        return {x.lower() for x in found[0]}, found[1]
-    return found
+    parsed = _parse(pattern)
+    return None if parsed is None else _leading_of(parsed)
 
 
 def anchored_matches(rx, text: str, starts: Sequence[int]) -> Iterator:
@@ -219,10 +232,11 @@ class Prefilter:
         table: dict[str, list[tuple[int, int]]] = {}
         self._gated: set[int] = set()
         for i, p in enumerate(patterns):
-            lead = leading_literals(p)
-            need = necessary_literals(p)
+            parsed = _parse(p)  # once: the three analyses below read the same parse
+            lead = None if parsed is None else _leading_of(parsed)
+            need = None if parsed is None else _necessary(parsed)
             if lead is None and need is None:
-                script = _script(p)
+                script = _script(p, parsed)
                 if script is None:
                     self.always.append(i)
                 else:

@@ -9,8 +9,6 @@ from functools import lru_cache
 
 import regex
 
-_THAI_RUN = regex.compile(r"[\u0e00-\u0e7f]+")
-_HAN_RUN = regex.compile(r"[\u3400-\u9fff]+")
 _TOKEN = regex.compile(
     r"[\u0e00-\u0e7f]+|[\u3400-\u9fff]+|[\p{L}\p{N}][\p{L}\p{N}_.@/+~\-]*[\p{L}\p{N}]|[\p{L}\p{N}]"
 )

@@ -163,7 +163,8 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
         f"block at "
         f"precision >= {BLOCK_PRECISION} where recall allows (else best F1), at least "
         f"{BLOCK_FLOOR}; review at precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, "
-        f"raised together until the out-of-fold compliant FPR <= {FPR_BUDGET}",
+        f"raised together until the out-of-fold compliant FPR (the rules' own flags included) "
+        f"<= {FPR_BUDGET}",
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "train_seconds": round(train_seconds, 1),
         "data_sources": SOURCES,

@@ -64,7 +64,7 @@ def is_promotional(key_text: str) -> bool:
     return _promo_regex().search(key_text) is not None
 
 
-VERDICT_CACHE = 20_000  # verdicts a worker remembers (canned replies recur: half of a chat log's texts)
+MEMO = 20_000  # verdicts and text facts a worker remembers (canned replies recur: half a chat log's texts)
 _cache: dict[tuple[str, str, str], Any] = {}
 
 
@@ -79,7 +79,7 @@ def cached_verdicts(
 ) -> list[Any | str]:
     """`_verdicts`, scoring only the (text, recipient) pairs this process has not scored yet."""
     keys = [_cache_key(options, t, c) for t, c in zip(texts, contexts, strict=True)]
-    if len(_cache) + len(keys) > VERDICT_CACHE:
+    if len(_cache) + len(keys) > MEMO:
         _cache.clear()  # bounded memory; the next chunks refill it
     first: dict[tuple[str, str, str], int] = {}
     for i, k in enumerate(keys):
@@ -115,7 +115,7 @@ def verdict_record(v: Any) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=MEMO)
 def text_facts(text: str) -> tuple[str, bool, np.ndarray]:
     """What clustering needs of a text (its key with customer slots masked, whether it is promotional, its
     MinHash signature), remembered like the verdicts: canned replies recur."""

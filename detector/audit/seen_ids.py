@@ -14,7 +14,7 @@ import numpy as np
 
 
 def id_key(message_id: str) -> int:
-    """A stable 64-bit key (the same in every process, unlike `hash`, so Dask workers agree)."""
+    """A 64-bit key for an id, the same from run to run (unlike `hash`, which is salted per process)."""
     digest = hashlib.blake2b(message_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
