@@ -215,6 +215,32 @@ def anchored_matches(rx, text: str, starts: Sequence[int]) -> Iterator:
             yield m
 
 
+class _Literal:
+    """What the prefilter's automaton knows of one literal, laid out for `Prefilter.plan`."""
+
+    __slots__ = ("length", "scan", "gate", "word", "any", "both", "any_open", "both_open", "gated")
+
+    def __init__(
+        self,
+        gated: set[int],
+        length: int,
+        scan: tuple[int, ...],
+        gate: tuple[int, ...],
+        at_any: tuple[int, ...],
+        at_word: tuple[int, ...],
+    ) -> None:
+        self.length = length
+        self.scan = scan  # patterns to scan over the whole text
+        self.gate = gate  # anchored patterns this literal lets through
+        self.word = bool(at_word)
+        self.any = at_any  # patterns starting here (at_word: only after a word boundary)
+        self.both = at_any + at_word
+        # the same without the gated patterns, for texts where none of their gates is present
+        self.any_open = tuple(i for i in at_any if i not in gated)
+        self.both_open = tuple(i for i in self.both if i not in gated)
+        self.gated = frozenset(i for i in self.both if i in gated)
+
+
 class Prefilter:
     """Which of `patterns` can match a text, decided by one Aho-Corasick pass (and, for patterns without a
     usable literal, by the presence of the script they are written in, Han or Thai, or of a digit).
@@ -253,8 +279,8 @@ class Prefilter:
                 for lit in need:
                     table.setdefault(lit, []).append((i, 3))
         for lit, idx in table.items():
-            by_how = tuple(tuple(i for i, h in idx if h == how) for how in range(4))
-            self._automaton.add_word(lit, (len(lit), *by_how))
+            scan, at_any, at_word, gate = (tuple(i for i, h in idx if h == how) for how in range(4))
+            self._automaton.add_word(lit, _Literal(self._gated, len(lit), scan, gate, at_any, at_word))
         self._empty = not table
         if not self._empty:
             self._automaton.make_automaton()
@@ -266,23 +292,36 @@ class Prefilter:
             if _SCRIPTS[script].search(text):
                 whole.update(idx)
         starts: dict[int, list[int]] = {}
+        if self._empty:
+            return sorted(whole), starts
+        found = list(self._automaton.iter(text))
+        # first the gates, so that a gated pattern's starts are only collected when its gate is present
         gates: set[int] = set()
-        if not self._empty:
-            for end, (length, scan, at_any, at_word, gate) in self._automaton.iter(text):
-                start = end - length + 1
-                if scan:
-                    whole.update(scan)
-                if gate:
-                    gates.update(gate)
-                for i in at_any:
-                    starts.setdefault(i, []).append(start)
-                if at_word and not (start > 0 and _word_char(text[start - 1])):  # "\bin" not in "shipping"
-                    for i in at_word:
-                        starts.setdefault(i, []).append(start)
-        for i in [i for i in starts if i in whole or (i in self._gated and i not in gates)]:
-            del starts[i]
+        for _, lit in found:
+            if lit.scan:
+                whole.update(lit.scan)
+            if lit.gate:
+                gates.update(lit.gate)
+        gated = self._gated
+        for end, lit in found:
+            start = end - lit.length + 1
+            # "\bin" not in "shipping": the word-boundary starts count only after a non-word character
+            at_word = lit.word and not (start > 0 and ((c := text[start - 1]).isalnum() or c == "_"))
+            if lit.gated and not gates.isdisjoint(lit.gated):
+                ids = [i for i in (lit.both if at_word else lit.any) if i in gates or i not in gated]
+            else:
+                ids = lit.both_open if at_word else lit.any_open
+            # keys in first-seen order: the order the patterns run in decides which of two equal spans
+            # comes first. (No anchored pattern is ever in `whole`: only literal-less ones scan it all.)
+            for i in ids:
+                positions = starts.get(i)
+                if positions is None:
+                    starts[i] = [start]
+                else:
+                    positions.append(start)
         for positions in starts.values():
-            positions.sort()
+            if len(positions) > 1:
+                positions.sort()
         return sorted(whole), starts
 
     def candidates(self, text: str) -> list[int]:
