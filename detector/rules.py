@@ -18,7 +18,7 @@ import regex
 
 from detector.lexicon import CueEntry, Lexicon, NegationEntry, RuleEntry
 from detector.normalize import normalize_text
-from detector.prefilter import Prefilter, anchored_matches
+from detector.prefilter import Prefilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,9 @@ class RuleHit:
 
 def _is_word_char(c: str) -> bool:
     return c.isascii() and c.isalnum()
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # _is_word_char
 
 
 class _Target:
@@ -101,30 +104,53 @@ class RuleEngine:
         direct: list[tuple[RuleEntry, Span]] = []
         negs: list[tuple[NegationEntry, Span]] = []
         n = len(text)
+        word_chars = _WORD_CHARS
         if self._has_phrases:
             for end_idx, targets in self._automaton.iter(text):
                 end = end_idx + 1
                 for t in targets:
                     start = end - t.length
-                    if t.left and start > 0 and _is_word_char(text[start - 1]):
+                    if t.left and start > 0 and text[start - 1] in word_chars:
                         continue
-                    if t.right and end < n and _is_word_char(text[end]):
+                    if t.right and end < n and text[end] in word_chars:
                         continue
                     span_end = end
                     if t.prefix:
-                        while span_end < n and _is_word_char(text[span_end]):
+                        while span_end < n and text[span_end] in word_chars:
                             span_end += 1
-                    self._collect(t.kind, t.entry, Span(t.entry.id, start, span_end), cues, direct, negs)
+                    span = Span(t.entry.id, start, span_end)
+                    kind = t.kind  # the collecting step, inline (hot loop)
+                    if kind == "cue":
+                        found = cues.get(t.entry.cue)
+                        if found is None:
+                            cues[t.entry.cue] = [span]
+                        else:
+                            found.append(span)
+                    elif kind == "rule":
+                        direct.append((t.entry, span))
+                    else:
+                        negs.append((t.entry, span))
         whole, anchored = self._prefilter.plan(text)
+        patterns = self._patterns
         for i in whole:
-            kind, entry, rx = self._patterns[i]
+            kind, entry, rx = patterns[i]
             for m in rx.finditer(text):
-                if m.end() > m.start():
-                    self._collect(kind, entry, Span(entry.id, m.start(), m.end()), cues, direct, negs)
+                s, e = m.span()
+                if e > s:
+                    self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)
         for i, starts in anchored.items():  # every match starts at one of its literals: try those only
-            kind, entry, rx = self._patterns[i]
-            for m in anchored_matches(rx, text, starts):
-                self._collect(kind, entry, Span(entry.id, m.start(), m.end()), cues, direct, negs)
+            kind, entry, rx = patterns[i]
+            match = rx.match
+            last_end = -1
+            for pos in starts:  # `anchored_matches`, inline
+                if pos < last_end:
+                    continue
+                m = match(text, pos)
+                if m is not None:
+                    s, e = m.span()
+                    if e > s:
+                        last_end = e
+                        self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)
         hits = [RuleHit(rule, s.start, s.end) for rule, s in direct]
         return cues, hits, negs
 
