@@ -12,6 +12,7 @@ The whole pipeline is repeated until it reaches a fixed point, so `normalize` is
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,7 +55,8 @@ class _Tables:
     dot_words: tuple[str, ...]
     slash_words: tuple[str, ...]
     latin_digit_words: frozenset[str]
-    other_digit_re: regex.Pattern
+    other_digit_re: re.Pattern[str]
+    ascii_is_lower: bool  # the table maps ASCII as str.lower() does: ASCII texts take the fast path
 
 
 def _data() -> dict:
@@ -118,6 +120,7 @@ def _tables() -> _Tables:
             for form in forms:
                 digit_words[_fold_word(form, table)] = str(digit)
     tlds = tuple(data["tlds"])
+    other_digit_words = sorted((w for w in digit_words if not w.isascii()), key=len, reverse=True)
     # the rewrites run on folded text ("chấm" -> "cham"): fold the words they look for the same way
     dot_words = tuple(dict.fromkeys(_fold_word(w, table) for w in data["dot_words"]))
     slash_words = tuple(dict.fromkeys(_fold_word(w, table) for w in data["slash_words"]))
@@ -133,7 +136,9 @@ def _tables() -> _Tables:
         dot_words=dot_words,
         slash_words=slash_words,
         latin_digit_words=frozenset(w for w in digit_words if w.isascii()),
-        other_digit_re=regex.compile(_alternation(tuple(w for w in digit_words if not w.isascii()))),
+        # literals only: the standard library's engine counts them the same, faster
+        other_digit_re=re.compile("|".join(map(re.escape, other_digit_words))),
+        ascii_is_lower=all(table.get(cp, chr(cp)) == chr(cp).lower() for cp in range(128)),
     )
 
 
@@ -151,9 +156,7 @@ _INVISIBLE = regex.compile(
 )
 # Chinese has no spaces between words: a space between two Han characters is an evasion ("薇 信 群").
 _HAN_GAP = regex.compile(r"(?<=\p{Han})[ \t.·*_\-]+(?=\p{Han})")
-_ASCII_CONTROLS = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _KEYCAP = regex.compile(r"([0-9#*])\u20e3")
-_SPACES_GATE = regex.compile(r"[^\S ]|  ")
 _SPACES = regex.compile(r"[^\S\n]{2,}|[^\S\n ]|\n{2,}|\n[^\S\n]+|[^\S\n]+\n")
 # Single letters separated by one separator: "w h a t s a p p", "w.h.a.t.s", "l-i-n-e", "W.A".
 _SPACED = regex.compile(r"(?<![\p{L}\p{N}])(?:\p{Latin}[ .\-_*·•|/]{1,2}){2,}\p{Latin}(?![\p{L}\p{N}])")
@@ -162,7 +165,17 @@ _DOTTED_PAIR = regex.compile(r"(?<![\p{L}\p{N}.])\p{Latin}\.\p{Latin}\.?(?![\p{L
 _LEET_TOKEN = regex.compile(r"(?<![\p{L}\p{N}])[a-z0-9@$!|+]*[0-9@$!|+][a-z0-9@$!|+]*(?![\p{L}\p{N}])")
 
 
-_LEET_CHARS = regex.compile(r"[a-z][0-9@$!|+]|[0-9@$!|+][a-z]")
+# Gates: cheap tests, true whenever the rewrite they guard can change something. They use the standard
+# library's engine, several times faster than `regex` on such plain classes (identical on code-point classes;
+# the supersets are checked over every code point by tests/test_normalize.py).
+_INVISIBLE_GATE = re.compile(_INVISIBLE.pattern)
+_ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# _SPACED's middle letter stands between two separators; [A-Za-z\u00aa-\U0010ffff] holds every \p{Latin}
+_SPACED_GATE = re.compile(r"[ .\-_*·•|/][A-Za-z\u00aa-\U0010ffff][ .\-_*·•|/]")
+# _HAN_GAP: two Han characters with separators between; [\u2e80-\U0003ffff] holds every \p{Han}
+_HAN_GAP_GATE = re.compile(r"[\u2e80-\U0003ffff][ \t.·*_\-]+[\u2e80-\U0003ffff]")
+_LEET_CHARS = re.compile(r"[a-z][0-9@$!|+]|[0-9@$!|+][a-z]")
+_SPACES_GATE = re.compile(r"[^\S ]|  ")  # re's \s holds every character of regex's \s (and \x1c-\x1f)
 
 
 class _Builder:
@@ -223,7 +236,7 @@ def _nfkc(b: _Builder) -> None:
     text = b.text
     if unicodedata.is_normalized("NFKC", text):
         return
-    outs = [_nfkc_char(ch) for ch in text]
+    outs = list(map(_nfkc_char, text))
     b.text = "".join(outs)
     if len(b.text) == len(text):
         return  # every character mapped to one: offsets unchanged
@@ -244,15 +257,17 @@ def _rewrites(b: _Builder, t: _Tables) -> None:
     if not text.isascii():
         if "\u20e3" in text:
             b.sub(_KEYCAP, lambda m: m.group(1))
-        b.sub(_INVISIBLE, lambda m: "")
+        if _INVISIBLE_GATE.search(b.text):
+            b.sub(_INVISIBLE, lambda m: "")
     elif _ASCII_CONTROLS.search(text):
         b.sub(_INVISIBLE, lambda m: "")
-    if any(w in b.text for w in t.dot_words):
+    if any(map(b.text.__contains__, t.dot_words)):
         b.sub(t.dot_re, lambda m: ".")
-    if any(w in b.text for w in t.slash_words):
+    if any(map(b.text.__contains__, t.slash_words)):
         b.sub(t.slash_re, lambda m: "/")
-    b.sub(_SPACED, lambda m: _join_letters(m.group(0)))
-    if _HAN_GAP.search(b.text):
+    if _SPACED_GATE.search(b.text):
+        b.sub(_SPACED, lambda m: _join_letters(m.group(0)))
+    if _HAN_GAP_GATE.search(b.text):
         b.sub(_HAN_GAP, lambda m: "")
     if "." in b.text:
         b.sub(_DOTTED_PAIR, lambda m: _join_letters(m.group(0)))
@@ -313,12 +328,12 @@ def _digit_run_re(words: tuple[str, ...]) -> regex.Pattern:
     return regex.compile(rf"(?:{word}|[0-9])(?:[ \t,\-.]{{0,2}}(?:{word}|[0-9])){{2,}}")
 
 
-_LATIN_WORD = regex.compile(r"[a-z]+")
+_LATIN_WORD = re.compile(r"[a-z]+")
 
 
 def _may_have_digit_words(text: str, t: _Tables) -> bool:
     """Cheap gate for the digit-word regex (the normaliser's slowest): two number words at least."""
-    found = sum(1 for w in _LATIN_WORD.findall(text) if w in t.latin_digit_words)
+    found = sum(map(t.latin_digit_words.__contains__, _LATIN_WORD.findall(text)))
     if found >= 2:
         return True
     return not text.isascii() and found + len(t.other_digit_re.findall(text)) >= 2
@@ -334,7 +349,8 @@ def _digits_from_words(s: str, t: _Tables) -> str | None:
 
 def _once(b: _Builder, t: _Tables) -> None:
     _nfkc(b)
-    b.text = b.text.translate(t.translate)  # 1:1, offsets unchanged
+    text = b.text  # 1:1, offsets unchanged
+    b.text = text.lower() if t.ascii_is_lower and text.isascii() else text.translate(t.translate)
     _rewrites(b, t)
 
 

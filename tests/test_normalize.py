@@ -112,3 +112,28 @@ def test_idempotent_on_any_text(text: str) -> None:
 
 def test_vietnamese_link_words_with_diacritics() -> None:
     assert normalize("zalo chấm me gạch chéo 0912345678").text == "zalo.me/0912345678"
+
+
+def _every_char() -> str:
+    return "".join(map(chr, range(0x110000)))
+
+
+def test_gates_hold_every_character_their_rewrites_need() -> None:
+    """The stdlib-engine gates skip only rewrites that cannot apply: their classes cover the regex ones."""
+    import re
+
+    import regex
+
+    from detector import normalize as n
+
+    chars = _every_char()
+    covered = re.compile(r"[A-Za-z\u00aa-\U0010ffff]")
+    assert all(covered.fullmatch(c) for c in regex.findall(r"\p{Latin}", chars))
+    han = re.compile(r"[\u2e80-\U0003ffff]")
+    assert all(han.fullmatch(c) for c in regex.findall(r"\p{Han}", chars))
+    assert set(regex.findall(r"[^\S ]", chars)) <= set(re.findall(r"[^\S ]", chars))
+    assert regex.findall(n._INVISIBLE.pattern, chars) == n._INVISIBLE_GATE.findall(chars)
+    for s in ("a b c", "x.y.z", "薇 信", "中 . 文", "a\tb", "a  b", "a\u2028b", "l1ne"):
+        assert n._SPACED_GATE.search(s) or not n._SPACED.search(s)
+        assert n._HAN_GAP_GATE.search(s) or not n._HAN_GAP.search(s)
+        assert n._SPACES_GATE.search(s) or not regex.search(r"[^\S ]|  ", s)
