@@ -55,6 +55,11 @@ class _Target:
         self.right = _is_word_char(phrase[-1]) and not prefix
         self.length = len(phrase)
 
+    def unpacked(self) -> tuple:
+        """What `_scan` reads, as one tuple: (length, left, right, prefix, kind, entry, span name, cue)."""
+        cue = self.entry.cue if self.kind == "cue" else None
+        return self.length, self.left, self.right, self.prefix, self.kind, self.entry, self.entry.id, cue
+
 
 class RuleEngine:
     def __init__(self, lexicon: Lexicon) -> None:
@@ -78,13 +83,18 @@ class RuleEngine:
                 self._patterns.append((kind, entry, regex.compile(unicodedata.normalize("NFKC", pat))))
         self._prefilter = Prefilter([rx.pattern for _, _, rx in self._patterns])
         for phrase, targets in table.items():
-            self._automaton.add_word(phrase, targets)
+            self._automaton.add_word(phrase, tuple(t.unpacked() for t in targets))
         if table:
             self._automaton.make_automaton()
         self._has_phrases = bool(table)
         self._combo_rules = [
             (r, frozenset(r.all_of)) for r in lexicon.rules if r.all_of and not r.phrases and not r.patterns
         ]
+        # each combination rule under its first cue: a message only visits the rules one of its cues opens
+        by_cue: dict[str, list[int]] = {}
+        for k, (r, _) in enumerate(self._combo_rules):
+            by_cue.setdefault(r.all_of[0], []).append(k)
+        self._combos_by_cue = {cue: tuple(ks) for cue, ks in by_cue.items()}
         breaks = [b for b in map(normalize_text, lexicon.clause_breaks) if b]
         words = [regex.escape(b) for b in breaks if _is_word_char(b[0])]
         puncts = [regex.escape(b) for b in breaks if not _is_word_char(b[0])]
@@ -108,28 +118,27 @@ class RuleEngine:
         if self._has_phrases:
             for end_idx, targets in self._automaton.iter(text):
                 end = end_idx + 1
-                for t in targets:
-                    start = end - t.length
-                    if t.left and start > 0 and text[start - 1] in word_chars:
+                for length, left, right, prefix, kind, entry, name, cue in targets:
+                    start = end - length
+                    if left and start > 0 and text[start - 1] in word_chars:
                         continue
-                    if t.right and end < n and text[end] in word_chars:
+                    if right and end < n and text[end] in word_chars:
                         continue
                     span_end = end
-                    if t.prefix:
+                    if prefix:
                         while span_end < n and text[span_end] in word_chars:
                             span_end += 1
-                    span = Span(t.entry.id, start, span_end)
-                    kind = t.kind  # the collecting step, inline (hot loop)
-                    if kind == "cue":
-                        found = cues.get(t.entry.cue)
+                    span = Span(name, start, span_end)
+                    if cue is not None:  # the collecting step, inline (hot loop)
+                        found = cues.get(cue)
                         if found is None:
-                            cues[t.entry.cue] = [span]
+                            cues[cue] = [span]
                         else:
                             found.append(span)
                     elif kind == "rule":
-                        direct.append((t.entry, span))
+                        direct.append((entry, span))
                     else:
-                        negs.append((t.entry, span))
+                        negs.append((entry, span))
         whole, anchored = self._prefilter.plan(text)
         patterns = self._patterns
         for i in whole:
@@ -205,7 +214,10 @@ class RuleEngine:
     def _combos(self, cues: dict[str, list[Span]]) -> list[RuleHit]:
         hits: list[RuleHit] = []
         present = cues.keys()
-        for rule, required in self._combo_rules:
+        by_cue = self._combos_by_cue
+        opened = sorted({k for cue in present if cue in by_cue for k in by_cue[cue]})  # in rule order
+        for k in opened:
+            rule, required = self._combo_rules[k]
             if not required <= present:
                 continue
             anchor_cue = min(rule.all_of, key=lambda c: len(cues[c]))
