@@ -30,6 +30,16 @@ def _usable(lit: str) -> bool:
     )
 
 
+def _literal_prefix(items) -> str:
+    """The literal characters a parsed sequence starts with ("" when it starts with anything else)."""
+    out = []
+    for op, av in items:
+        if op is not sre_c.LITERAL:
+            break
+        out.append(chr(av))
+    return "".join(out)
+
+
 def _seq_factors(items) -> set[str] | None:
     """Best necessary-literal set for a sequence of parsed regex items."""
     candidates: list[set[str]] = []
@@ -44,6 +54,11 @@ def _seq_factors(items) -> set[str] | None:
         if op is sre_c.LITERAL:
             run.append(chr(av))
             continue
+        if op is sre_c.BRANCH and run:
+            # the run goes on into each alternative (Python's parser makes "jl|jln|jalan" "j(?:l|ln|alan)")
+            joined = {"".join(run) + _literal_prefix(alt) for alt in av[1]}
+            if all(_usable(x) for x in joined):
+                candidates.append(joined)
         flush()
         sub: set[str] | None = None
         if op is sre_c.SUBPATTERN:

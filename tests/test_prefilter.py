@@ -24,6 +24,10 @@ CORPUS = Path(__file__).resolve().parents[1] / "training" / "data" / "corpus.jso
         (r"[a-z]+\d+", None),
         (r"(?:foo)?bar?", {"ba"}),
         (r"(?:foo)?b", None),
+        # the parser factors the common "j" out: "j(?:l|ln|alan)"; the literals join it again
+        (r"\b(?:jl|jln|jalan)\.?\s+\w+", {"jl", "jln", "jalan"}),
+        (r"ab(?:cd|ef\d)x", {"abcd", "abef"}),
+        (r"a(?:b|\d)", None),
     ],
 )
 def test_necessary_literals(pattern: str, expected) -> None:
