@@ -131,7 +131,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, texts: Sequence[str], Y: np.ndarray, cues: Sequence[set[str]]) -> TextClassifier:
         return self.fit_matrix(self.transform(texts, cues), Y)
 
-    def fit_matrix(self, X: sp.csr_matrix, Y: np.ndarray) -> TextClassifier:
+    def fit_matrix(
+        self, X: sp.csr_matrix, Y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> TextClassifier:
         """Fit on already transformed features (cross-validation transforms once)."""
         Y = np.asarray(Y)
         self.coef_ = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
@@ -144,7 +146,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 random_state=self.random_state,
                 max_iter=200,
             )
-            lr.fit(X, Y[:, j])
+            lr.fit(X, Y[:, j], sample_weight=sample_weight)
             self.coef_[j] = lr.coef_[0].astype(np.float32)
             self.intercept_[j] = lr.intercept_[0]
         self.labels_ = list(LABELS)[: Y.shape[1]]

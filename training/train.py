@@ -24,14 +24,21 @@ from detector.model_store import ARTIFACT, CARD, sha256_file
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.2"
+MODEL_VERSION = "2026.11.3"
 BLOCK_PRECISION = 0.95
 REVIEW_PRECISION = 0.9
 # Floors: a calibrated probability below these never reviews/blocks on its own, however precise it looked
 # out of fold (unseen templates are harder than seen ones).
 REVIEW_FLOOR = 0.5
 BLOCK_FLOOR = 0.8
-FPR_BUDGET = 0.015  # out-of-fold; unseen templates in the test split run about twice as high
+# Out-of-fold compliant FPR allowed. The product target is 2% on unseen templates, and those run about 2.2x
+# the out-of-fold rate: a model fit on the train split alone flags 1.8-2.3x as many validation (unseen)
+# compliant messages as its out-of-fold estimate says (`python -m training.fpr_gap`; the test split unused).
+FPR_BUDGET = 0.009
+# Hard negatives (benign mentions of apps, phones, samples, partners; refusals; negations) weigh this many
+# times an ordinary row in the fit: they are what the compliant false-positive rate is made of. Chosen on
+# out-of-fold macro-F1 at a fixed out-of-fold FPR (1, 2, 3, 5, 8, 12, 16 tried; the test split not used).
+HARD_NEGATIVE_WEIGHT = 8.0
 
 SOURCES = [
     {
@@ -73,30 +80,72 @@ def _threshold(y: np.ndarray, p: np.ndarray, precision: float) -> float:
     return float(max(ps[int(np.argmax(f1))], 0.05))
 
 
+THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 .. 0.99
+
+
+def _f1(pred: np.ndarray, y: np.ndarray) -> float:
+    tp = int((pred & (y == 1)).sum())
+    return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
+
+
 def _fit_fpr_budget(
-    thresholds: dict[str, dict[str, float]], Y: np.ndarray, p: np.ndarray, rule_flagged: np.ndarray
+    thresholds: dict[str, dict[str, float]], Y: np.ndarray, p: np.ndarray, rule_flags: np.ndarray
 ) -> None:
-    """Raise the review thresholds (all labels together) until at most FPR_BUDGET of the compliant
-    out-of-fold messages would be flagged by the detector (the rules' own flags count too): the
-    false-positive target is a product requirement."""
+    """Spend the false-positive budget where it buys most F1: every label's review threshold starts at the
+    top of the grid and the label whose next step down gains most macro-F1 per compliant message newly
+    flagged goes down one step, while the out-of-fold compliant FPR (the rules' own flags included) stays
+    within FPR_BUDGET. A label never goes below its precision-based review threshold."""
     compliant = ~Y.any(axis=1)
-    floor = REVIEW_FLOOR
-    while floor < 0.99:
-        review = np.array([max(thresholds[lab]["review"], floor) for lab in LABELS])
-        flagged = (p[compliant] >= review).any(axis=1) | rule_flagged[compliant]
-        if flagged.mean() <= FPR_BUDGET:
+    n_comp = max(int(compliant.sum()), 1)
+    grid = np.array(THRESHOLD_GRID)
+    level = [len(grid) - 1] * len(LABELS)  # index into the grid, per label
+    lowest = [int(np.searchsorted(grid, thresholds[lab]["review"])) for lab in LABELS]
+
+    def label_pred(j: int, t: float) -> np.ndarray:
+        return rule_flags[:, j] | (p[:, j] >= t)
+
+    preds = [label_pred(j, grid[level[j]]) for j in range(len(LABELS))]
+    f1 = [_f1(preds[j], Y[:, j]) for j in range(len(LABELS))]
+    flagged = np.any([pr[compliant] for pr in preds], axis=0)
+    while True:
+        best = None
+        for j in range(len(LABELS)):
+            if level[j] <= lowest[j]:
+                continue
+            pred = label_pred(j, grid[level[j] - 1])
+            gain = _f1(pred, Y[:, j]) - f1[j]
+            new_flagged = flagged | pred[compliant]
+            cost = int(new_flagged.sum() - flagged.sum())
+            if gain <= 0 or (cost > 0 and new_flagged.sum() / n_comp > FPR_BUDGET):
+                continue
+            value = gain / (cost + 0.5)  # free steps first, then F1 per flagged message
+            if best is None or value > best[0]:
+                best = (value, j, pred, new_flagged)
+        if best is None:
             break
-        floor += 0.01
-    for lab in LABELS:
-        thresholds[lab]["review"] = round(max(thresholds[lab]["review"], floor), 4)
+        _, j, preds[j], flagged = best
+        level[j] -= 1
+        f1[j] = _f1(preds[j], Y[:, j])
+    for j, lab in enumerate(LABELS):
+        thresholds[lab]["review"] = round(float(grid[level[j]]), 4)
         thresholds[lab]["block"] = round(max(thresholds[lab]["block"], thresholds[lab]["review"]), 4)
 
 
 def _group(row: dict) -> str:
+    """The unit the test split holds out, so that out-of-fold scores see what the test split sees: a
+    template for generated rows, the row itself for the real corpora (split by text, not by corpus)."""
+    if str(row.get("source", "")).startswith("external:"):
+        return str(row["id"])
     return str(row.get("group") or row["id"])
 
 
-def _fold_scores(clf: TextClassifier, X, Y: np.ndarray, groups: list[str], folds: int) -> np.ndarray:
+def sample_weights(rows: list[dict]) -> np.ndarray:
+    return np.array([HARD_NEGATIVE_WEIGHT if r.get("kind") == "hard_negative" else 1.0 for r in rows])
+
+
+def _fold_scores(
+    clf: TextClassifier, X, Y: np.ndarray, groups: list[str], folds: int, weights: np.ndarray
+) -> np.ndarray:
     """Out-of-fold decision scores, folds split by template group (no template in both halves)."""
     from joblib import Parallel, delayed
     from sklearn.base import clone
@@ -105,7 +154,7 @@ def _fold_scores(clf: TextClassifier, X, Y: np.ndarray, groups: list[str], folds
     splits = list(GroupKFold(n_splits=folds).split(X, groups=groups))
 
     def run(tr, va):
-        return va, clone(clf).fit_matrix(X[tr], Y[tr]).decision_matrix(X[va])
+        return va, clone(clf).fit_matrix(X[tr], Y[tr], weights[tr]).decision_matrix(X[va])
 
     oof = np.zeros(Y.shape, dtype=float)
     for va, scores in Parallel(n_jobs=min(2, folds))(delayed(run)(tr, va) for tr, va in splits):
@@ -124,16 +173,22 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
     Y = label_matrix(fit_rows)
     clf = TextClassifier(random_state=seed)
     X = clf.transform(texts, cues)
-    oof = _fold_scores(clf, X, Y, [_group(r) for r in fit_rows], folds)
-    clf.fit_matrix(X, Y).calibrate_scores(oof, Y)
+    weights = sample_weights(fit_rows)
+    oof = _fold_scores(clf, X, Y, [_group(r) for r in fit_rows], folds, weights)
+    clf.fit_matrix(X, Y, weights).calibrate_scores(oof, Y)
     p_oof = clf.calibrated(oof)
     thresholds = {}
     for j, lab in enumerate(LABELS):
         block = max(BLOCK_FLOOR, _threshold(Y[:, j], p_oof[:, j], BLOCK_PRECISION))
         review = min(block, max(REVIEW_FLOOR, _threshold(Y[:, j], p_oof[:, j], REVIEW_PRECISION)))
         thresholds[lab] = {"review": round(review, 4), "block": round(block, 4)}
-    rule_flagged = np.array([v.decision != "allow" for v in rules.check_many([r["text"] for r in fit_rows])])
-    _fit_fpr_budget(thresholds, Y, p_oof, rule_flagged)
+    rule_flags = np.array(
+        [
+            [any(lr.label == lab for lr in v.labels) for lab in LABELS]
+            for v in rules.check_many([r["text"] for r in fit_rows])
+        ]
+    )
+    _fit_fpr_budget(thresholds, Y, p_oof, rule_flags)
     shipped = ShippedModel(clf, MODEL_VERSION, thresholds)
     out_dir = out_dir or REPO / "models" / MODEL_VERSION
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -163,8 +218,9 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
         f"block at "
         f"precision >= {BLOCK_PRECISION} where recall allows (else best F1), at least "
         f"{BLOCK_FLOOR}; review at precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, "
-        f"raised together until the out-of-fold compliant FPR (the rules' own flags included) "
-        f"<= {FPR_BUDGET}",
+        f"then each label's review threshold lowered from 0.99, where a step gains most macro-F1 per "
+        f"compliant message flagged, while the out-of-fold compliant FPR (the rules' own flags included) "
+        f"stays <= {FPR_BUDGET}; hard negatives weigh {HARD_NEGATIVE_WEIGHT}x in the fit",
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "train_seconds": round(train_seconds, 1),
         "data_sources": SOURCES,
