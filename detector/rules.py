@@ -18,7 +18,7 @@ import regex
 
 from detector.lexicon import CueEntry, Lexicon, NegationEntry, RuleEntry
 from detector.normalize import normalize_text
-from detector.prefilter import Prefilter
+from detector.prefilter import Prefilter, anchored_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,17 +149,9 @@ class RuleEngine:
                     self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)
         for i, starts in anchored.items():  # every match starts at one of its literals: try those only
             kind, entry, rx = patterns[i]
-            match = rx.match
-            last_end = -1
-            for pos in starts:  # `anchored_matches`, inline
-                if pos < last_end:
-                    continue
-                m = match(text, pos)
-                if m is not None:
-                    s, e = m.span()
-                    if e > s:
-                        last_end = e
-                        self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)
+            for m in anchored_matches(rx, text, starts):
+                s, e = m.span()
+                self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)
         hits = [RuleHit(rule, s.start, s.end) for rule, s in direct]
         return cues, hits, negs
 
