@@ -9,14 +9,13 @@ on the co-occurrence of its cues alone. A negation or refusal cue in the same cl
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import ahocorasick
 import regex
 
-from detector.lexicon import CueEntry, Lexicon, NegationEntry, RuleEntry
+from detector.lexicon import CueEntry, Lexicon, NegationEntry, RuleEntry, compile_pattern
 from detector.normalize import normalize_text
 from detector.prefilter import Prefilter, anchored_matches
 
@@ -79,8 +78,7 @@ class RuleEngine:
                 if phrase:
                     table.setdefault(phrase, []).append(_Target(kind, entry, phrase, prefix))
             for pat in entry.patterns:
-                # messages are NFKC-normalised (Thai SARA AM splits in two): patterns must be too
-                self._patterns.append((kind, entry, regex.compile(unicodedata.normalize("NFKC", pat))))
+                self._patterns.append((kind, entry, compile_pattern(pat)))
         self._prefilter = Prefilter([rx.pattern for _, _, rx in self._patterns])
         for phrase, targets in table.items():
             self._automaton.add_word(phrase, tuple(t.unpacked() for t in targets))
