@@ -66,3 +66,11 @@ def test_fpr_budget_counts_the_rules_flags_and_keeps_precision_floors() -> None:
     assert _fpr(Y, p, rules, thresholds) == before  # no step that flags another compliant message
     assert thresholds[LABELS[0]]["review"] == 0.7  # free steps are taken, down to the precision floor
     assert thresholds[LABELS[1]]["review"] == max(tr.THRESHOLD_GRID)  # no budget left for a noisy label
+
+
+def test_a_precision_threshold_above_the_grid_is_kept() -> None:
+    Y, p = _problem(seed=2)
+    thresholds = {lab: {"review": 0.5, "block": 0.8} for lab in LABELS}
+    thresholds[LABELS[3]] = {"review": 0.995, "block": 0.995}
+    tr._fit_fpr_budget(thresholds, Y, p, np.zeros(Y.shape, dtype=bool))
+    assert thresholds[LABELS[3]]["review"] == 0.995

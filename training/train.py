@@ -126,8 +126,8 @@ def _fit_fpr_budget(
         _, j, preds[j], flagged = best
         level[j] -= 1
         f1[j] = _f1(preds[j], Y[:, j])
-    for j, lab in enumerate(LABELS):
-        thresholds[lab]["review"] = round(float(grid[level[j]]), 4)
+    for j, lab in enumerate(LABELS):  # max: a precision-based threshold above the grid stays as it is
+        thresholds[lab]["review"] = round(max(float(grid[level[j]]), thresholds[lab]["review"]), 4)
         thresholds[lab]["block"] = round(max(thresholds[lab]["block"], thresholds[lab]["review"]), 4)
 
 
@@ -146,7 +146,7 @@ def sample_weights(rows: list[dict]) -> np.ndarray:
 def _fold_scores(
     clf: TextClassifier, X, Y: np.ndarray, groups: list[str], folds: int, weights: np.ndarray
 ) -> np.ndarray:
-    """Out-of-fold decision scores, folds split by template group (no template in both halves)."""
+    """Out-of-fold decision scores, folds split by `_group` (no template in both halves)."""
     from joblib import Parallel, delayed
     from sklearn.base import clone
     from sklearn.model_selection import GroupKFold
