@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,9 +95,19 @@ class Detector:
         policy = Policy(load_policy(config), model.thresholds if model is not None else None)
         return cls(lexicon, policy, model, mask_pii=mask_pii, max_chars=max_chars)
 
-    def warm_up(self) -> None:
-        """Load the lazy parts (Thai and Chinese segmenters) now rather than on the first such message."""
+    def warm_up(self, freeze: bool = True) -> None:
+        """Load the lazy parts (Thai and Chinese segmenters) now rather than on the first such message.
+
+        With `freeze`, then move every object the process holds so far out of the garbage collector's
+        sweeps (`gc.freeze()`): the lexicons, the model and the segmenters' dictionaries are millions of
+        long-lived objects that each full collection would otherwise walk again, which cost about 20% of a
+        large batch. Frozen objects are still freed when their last reference goes; only reference cycles
+        among them are never collected. Call it once a long-running process (a service or audit worker, a
+        notebook) has loaded what it keeps."""
         self.check_many(["warm-up: your order has shipped", "亲，您的订单已发货", "ขอบคุณค่ะ จัดส่งแล้ว"])
+        if freeze:
+            gc.collect()
+            gc.freeze()
 
     @property
     def model_card(self) -> dict | None:

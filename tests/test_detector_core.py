@@ -1,5 +1,6 @@
 """The rules path end to end: API shape, evidence offsets, context, masking, bad input."""
 
+import gc
 import json
 import subprocess
 import sys
@@ -220,3 +221,18 @@ def test_negation_inside_a_combination_negates_the_part_after_it() -> None:
     det = Detector.load(use_model=False)
     assert det.check("这款面霜是新品，现在有折扣哦").decision != "allow"
     assert det.check("这款面霜是新品，目前没有折扣").decision == "allow"
+
+
+def test_warm_up_takes_long_lived_objects_out_of_the_gc(detector: Detector) -> None:
+    texts = ["join our whatsapp group for promo", "亲，加我微信群领优惠券", "ขอบคุณค่ะ จัดส่งแล้ว"]
+    before = [v.model_dump() for v in detector.check_many(texts)]
+    gc.unfreeze()
+    detector.warm_up(freeze=False)
+    assert gc.get_freeze_count() == 0
+    try:
+        detector.warm_up()
+        # the lexicons, the model and the segmenters' dictionaries: hundreds of thousands of objects
+        assert gc.get_freeze_count() > 100_000
+        assert [v.model_dump() for v in detector.check_many(texts)] == before
+    finally:
+        gc.unfreeze()  # leave the test process as it was

@@ -26,7 +26,9 @@ SHOW_CHARS = 600  # displayed (PII-masked) text kept per flagged message
 def _detector(options_json: str) -> Any:
     from detector import Detector
 
-    return Detector.load(**json.loads(options_json))
+    det = Detector.load(**json.loads(options_json))
+    det.warm_up()  # segmenters loaded, and the worker's long-lived objects out of the GC's sweeps
+    return det
 
 
 def get_detector(options: dict[str, Any] | None = None) -> Any:
