@@ -250,20 +250,3 @@ def test_text_facts_are_the_clustering_inputs_and_cannot_be_altered() -> None:
     assert np.array_equal(sig, signature(full)) and text_facts(text)[2] is sig  # remembered
     with pytest.raises(ValueError):
         sig[0] = 0  # shared by every record of this text
-
-
-def test_ordered_clustering_feeds_chunks_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    from detector.audit import finalize
-
-    fed: list[int] = []
-    monkeypatch.setattr(finalize, "cluster_chunks", lambda wd, ids, clusterer: fed.extend(ids))
-    oc = finalize.OrderedClustering(None, None, done={0, 1, 5})  # type: ignore[arg-type]
-    oc.ready(2)
-    oc.ready(3)
-    assert fed == [0, 1, 2, 3]  # resumed chunks before the new ones they precede
-    oc.ready(6)
-    assert fed == [0, 1, 2, 3, 5, 6]
-    oc.finish([0, 1, 2, 3, 5, 6, 7])
-    assert fed == [0, 1, 2, 3, 5, 6, 7]
-    with pytest.raises(RuntimeError, match="chunk 4"):
-        oc.ready(4)  # too late: clustering it now would change the clusters' order

@@ -27,36 +27,6 @@ def cluster_chunks(wd: WorkDir, chunk_ids: list[int], clusterer: BulkClusterer) 
         np.asarray(assign, dtype=np.int64).tofile(wd.root / f"chunk-{cid:06d}.cid")
 
 
-class OrderedClustering:
-    """Clusters chunks as they finish, always in chunk order (so the clusters are the same however the
-    scoring was scheduled): the driver clusters while the workers score instead of after them.
-
-    `done` are chunks finished before this run (resumed); `ready(cid)` says chunk `cid` is scored, and every
-    chunk up to it must be finished by then (joblib returns results in order); `finish(ids)` clusters what
-    is left."""
-
-    def __init__(self, wd: WorkDir, clusterer: BulkClusterer, done: set[int]) -> None:
-        self.wd, self.clusterer = wd, clusterer
-        self._waiting = set(done)
-        self._last = -1  # highest chunk clustered
-
-    def ready(self, cid: int) -> None:
-        self._waiting.add(cid)
-        self._flush([c for c in self._waiting if c <= cid])
-
-    def finish(self, chunk_ids: list[int]) -> None:
-        self._flush([c for c in {*self._waiting, *chunk_ids} if c > self._last])
-
-    def _flush(self, ids: list[int]) -> None:
-        ids = sorted(ids)
-        if ids and ids[0] <= self._last:
-            raise RuntimeError(f"chunk {ids[0]} finished after chunk {self._last} was clustered")
-        cluster_chunks(self.wd, ids, self.clusterer)
-        self._waiting.difference_update(ids)
-        if ids:
-            self._last = ids[-1]
-
-
 def _bulk_label(c: ClusterState) -> dict[str, Any]:
     return {
         "label": "bulk_marketing",

@@ -19,7 +19,7 @@ from .checkpoint import WorkDir
 from .clusters import BulkClusterer
 from .config import AuditConfig
 from .context import ConversationContext
-from .finalize import OrderedClustering, finalize, write_rejects
+from .finalize import cluster_chunks, finalize, write_rejects
 from .readers import detect_format, iter_records, parquet_files
 from .schema import Message, RowError, to_message
 from .scoring import detector_fingerprint, process_chunk
@@ -155,10 +155,7 @@ def _progress(cfg: AuditConfig, total: int | None, done_rows: int) -> Any:
     )
 
 
-def score_local(
-    cfg: AuditConfig, wd: WorkDir, done: set[int], clustering: OrderedClustering | None = None
-) -> None:
-    """Score the chunks not `done` over `cfg.jobs` processes; each finished chunk goes to `clustering`."""
+def score_local(cfg: AuditConfig, wd: WorkDir, done: set[int]) -> None:
     jobs = n_jobs(cfg.jobs)
     done_rows = sum(wd.read_stats(c)["rows"] for c in done)
     bar = _progress(cfg, estimate_rows(cfg), done_rows)
@@ -168,17 +165,14 @@ def score_local(
     )
     try:
         if jobs == 1:
-            results = (process_chunk(*args) for args in tasks)
+            for args in tasks:
+                bar.update(process_chunk(*args)["rows"])
         else:
             from joblib import Parallel, delayed
 
-            # results come back in submission order, i.e. in chunk order
             par = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs", batch_size=1)
-            results = par(delayed(process_chunk)(*args) for args in tasks)
-        for stats in results:
-            bar.update(stats["rows"])
-            if clustering is not None:
-                clustering.ready(stats["chunk"])
+            for stats in par(delayed(process_chunk)(*args) for args in tasks):
+                bar.update(stats["rows"])
     finally:
         bar.close()
 
@@ -193,20 +187,19 @@ def run_audit(cfg: AuditConfig) -> dict[str, Any]:
     version = fingerprint["version"]
     done = wd.prepare({**manifest(cfg), "detector": fingerprint}, cfg.resume)
     resumed_chunks = len(done)
-    clusterer = BulkClusterer(threshold=cfg.similarity, max_reps=cfg.max_reps)
-    clustering = OrderedClustering(wd, clusterer, done)
     if cfg.engine == "dask":
         from .engine_dask import score_dask
 
         score_dask(cfg, wd, done)
     elif cfg.engine == "local":
-        score_local(cfg, wd, done, clustering)  # clusters finished chunks while the rest are scored
+        score_local(cfg, wd, done)
     else:
         raise ValueError(f"unknown engine {cfg.engine!r}: use local or dask")
     t_score = time.perf_counter()
     chunk_ids = sorted(wd.done_chunks())
     stats = [wd.read_stats(c) for c in chunk_ids]
-    clustering.finish(chunk_ids)
+    clusterer = BulkClusterer(threshold=cfg.similarity, max_reps=cfg.max_reps)
+    cluster_chunks(wd, chunk_ids, clusterer)
     t_cluster = time.perf_counter()
     result = finalize(wd, chunk_ids, clusterer, out, cfg.bulk_min)
     write_rejects(wd, chunk_ids, out)
