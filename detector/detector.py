@@ -99,7 +99,7 @@ class Detector:
         """Load the lazy parts (Thai and Chinese segmenters) now rather than on the first such message.
 
         With `freeze`, then move every object the process holds so far out of the garbage collector's
-        sweeps (`gc.freeze()`): the lexicons, the model and the segmenters' dictionaries are millions of
+        sweeps (`gc.freeze()`): the lexicons, the model and the segmenters' dictionaries are some 600,000
         long-lived objects that each full collection would otherwise walk again, which cost about 20% of a
         large batch. Frozen objects are still freed when their last reference goes; only reference cycles
         among them are never collected. Call it once a long-running process (a service or audit worker, a

@@ -32,7 +32,7 @@ class LexiconError(ValueError):
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
     """A lexicon pattern compiled as the rule engine runs it: in NFKC form, since messages are NFKC-normalised
     (Thai SARA AM splits in two). Remembered, so validating a lexicon and building its rule engine compile
-    each pattern once (compiling the ~780 patterns is most of a detector's start-up)."""
+    each pattern once (compiling the ~780 patterns is most of the time the rules take to load)."""
     return regex.compile(unicodedata.normalize("NFKC", pattern))
 
 
