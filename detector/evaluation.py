@@ -103,7 +103,8 @@ class Report:
         return paths
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 from counts (0 where undefined)."""
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
@@ -119,7 +120,7 @@ def _macro_f1(y: np.ndarray, yhat: np.ndarray) -> float:
         tp = int((y[:, j] & yhat[:, j]).sum())
         fp = int((~y[:, j] & yhat[:, j]).sum())
         fn = int((y[:, j] & ~yhat[:, j]).sum())
-        f1s.append(_prf(tp, fp, fn)[2])
+        f1s.append(prf(tp, fp, fn)[2])
     return float(np.mean(f1s)) if f1s else 0.0
 
 
@@ -169,7 +170,7 @@ def report_from_verdicts(rows: Sequence[dict], verdicts: Sequence[Any], *, worst
         tp = int((y[:, j] & pred[:, j]).sum())
         fp = int((~y[:, j] & pred[:, j]).sum())
         fn = int((y[:, j] & ~pred[:, j]).sum())
-        p, r, f = _prf(tp, fp, fn)
+        p, r, f = prf(tp, fp, fn)
         per_label.append(LabelMetrics(lab, int(y[:, j].sum()), round(p, 4), round(r, 4), round(f, 4)))
     tp, fp, fn = int((y & pred).sum()), int((~y & pred).sum()), int((y & ~pred).sum())
     compliant = ~y.any(axis=1)
@@ -203,7 +204,7 @@ def report_from_verdicts(rows: Sequence[dict], verdicts: Sequence[Any], *, worst
     return Report(
         n=len(rows),
         macro_f1=round(float(np.mean([m.f1 for m in per_label])), 4),
-        micro_f1=round(_prf(tp, fp, fn)[2], 4),
+        micro_f1=round(prf(tp, fp, fn)[2], 4),
         compliant_fpr=round(fpr, 4),
         compliant_block_rate=round(block_rate, 4),
         per_label=per_label,

@@ -321,7 +321,7 @@ class Prefilter:
         for end, lit in found:
             start = end - lit.length + 1
             # "\bin" not in "shipping": the word-boundary starts count only after a non-word character
-            at_word = lit.word and not (start > 0 and ((c := text[start - 1]).isalnum() or c == "_"))
+            at_word = lit.word and not (start > 0 and _word_char(text[start - 1]))
             if lit.gated and not gates.isdisjoint(lit.gated):
                 ids = [i for i in (lit.both if at_word else lit.any) if i in gates or i not in gated]
             else:

@@ -36,11 +36,11 @@ class RuleHit:
     negated_by: NegationEntry | None = None
 
 
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # ASCII alnum
+
+
 def _is_word_char(c: str) -> bool:
-    return c.isascii() and c.isalnum()
-
-
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # _is_word_char
+    return c in _WORD_CHARS
 
 
 class _Target:
@@ -55,9 +55,8 @@ class _Target:
         self.length = len(phrase)
 
     def unpacked(self) -> tuple:
-        """What `_scan` reads, as one tuple: (length, left, right, prefix, kind, entry, span name, cue)."""
-        cue = self.entry.cue if self.kind == "cue" else None
-        return self.length, self.left, self.right, self.prefix, self.kind, self.entry, self.entry.id, cue
+        """What `_scan` reads, as one tuple: (length, left, right, prefix, kind, entry)."""
+        return self.length, self.left, self.right, self.prefix, self.kind, self.entry
 
 
 class RuleEngine:
@@ -116,7 +115,7 @@ class RuleEngine:
         if self._has_phrases:
             for end_idx, targets in self._automaton.iter(text):
                 end = end_idx + 1
-                for length, left, right, prefix, kind, entry, name, cue in targets:
+                for length, left, right, prefix, kind, entry in targets:
                     start = end - length
                     if left and start > 0 and text[start - 1] in word_chars:
                         continue
@@ -126,17 +125,7 @@ class RuleEngine:
                     if prefix:
                         while span_end < n and text[span_end] in word_chars:
                             span_end += 1
-                    span = Span(name, start, span_end)
-                    if cue is not None:  # the collecting step, inline (hot loop)
-                        found = cues.get(cue)
-                        if found is None:
-                            cues[cue] = [span]
-                        else:
-                            found.append(span)
-                    elif kind == "rule":
-                        direct.append((entry, span))
-                    else:
-                        negs.append((entry, span))
+                    self._collect(kind, entry, Span(entry.id, start, span_end), cues, direct, negs)
         whole, anchored = self._prefilter.plan(text)
         patterns = self._patterns
         for i in whole:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 
 from detector import Detector
-from detector.classifier import TextClassifier
 from training.splits import label_matrix, load_splits
-from training.train import _fold_scores, _group, sample_weights
+from training.train import fit_with_oof
 
 THRESHOLDS = (0.6, 0.7, 0.8, 0.85, 0.9)
 
@@ -23,14 +22,9 @@ def fpr_gap(seed: int = 13, folds: int = 5) -> list[dict[str, float]]:
     splits = load_splits(seed)
     train, val = splits["train"], splits["validation"]
     rules = Detector.load(use_model=False)
-    clf = TextClassifier(random_state=seed)
-    X_train = clf.transform(*rules.features([r["text"] for r in train]))
-    X_val = clf.transform(*rules.features([r["text"] for r in val]))
-    Y_train, Y_val = label_matrix(train), label_matrix(val)
-    weights = sample_weights(train)
-    oof = _fold_scores(clf, X_train, Y_train, [_group(r) for r in train], folds, weights)
-    clf.fit_matrix(X_train, Y_train, weights).calibrate_scores(oof, Y_train)
-    p_oof, p_val = clf.calibrated(oof), clf.calibrated(clf.decision_matrix(X_val))
+    clf, Y_train, p_oof = fit_with_oof(train, rules, seed, folds)
+    p_val = clf.predict_proba(*rules.features([r["text"] for r in val]))
+    Y_val = label_matrix(val)
     c_train, c_val = ~Y_train.any(axis=1), ~Y_val.any(axis=1)
     out = []
     for t in THRESHOLDS:

@@ -18,7 +18,7 @@ import numpy as np
 
 from detector import Detector, __version__
 from detector.classifier import ShippedModel, TextClassifier
-from detector.evaluation import evaluate
+from detector.evaluation import evaluate, prf
 from detector.labels import LABELS
 from detector.model_store import ARTIFACT, CARD, sha256_file
 from training.splits import corpus_sha256, label_matrix, load_splits
@@ -84,8 +84,8 @@ THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 .. 0
 
 
 def _f1(pred: np.ndarray, y: np.ndarray) -> float:
-    tp = int((pred & (y == 1)).sum())
-    return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
+    positive = y == 1
+    return prf(int((pred & positive).sum()), int((pred & ~positive).sum()), int((~pred & positive).sum()))[2]
 
 
 def _fit_fpr_budget(
@@ -162,6 +162,21 @@ def _fold_scores(
     return oof
 
 
+def fit_with_oof(
+    rows: list[dict], rules: Detector, seed: int, folds: int
+) -> tuple[TextClassifier, np.ndarray, np.ndarray]:
+    """Fit the classifier on `rows` (hard negatives weighted) and Platt-calibrate it on group-wise
+    out-of-fold scores: (classifier, label matrix, calibrated out-of-fold probabilities)."""
+    texts, cues = rules.features([r["text"] for r in rows])
+    Y = label_matrix(rows)
+    clf = TextClassifier(random_state=seed)
+    X = clf.transform(texts, cues)
+    weights = sample_weights(rows)
+    oof = _fold_scores(clf, X, Y, [_group(r) for r in rows], folds, weights)
+    clf.fit_matrix(X, Y, weights).calibrate_scores(oof, Y)
+    return clf, Y, clf.calibrated(oof)
+
+
 def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, folds: int = 5) -> dict:
     """Fit on train+validation; calibrate and set thresholds from group-wise out-of-fold scores; the
     test split stays untouched until the evaluation at the end."""
@@ -169,14 +184,7 @@ def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, fol
     splits = load_splits(seed)
     rules = Detector.load(use_model=False)
     fit_rows = splits["train"] + splits["validation"]
-    texts, cues = rules.features([r["text"] for r in fit_rows])
-    Y = label_matrix(fit_rows)
-    clf = TextClassifier(random_state=seed)
-    X = clf.transform(texts, cues)
-    weights = sample_weights(fit_rows)
-    oof = _fold_scores(clf, X, Y, [_group(r) for r in fit_rows], folds, weights)
-    clf.fit_matrix(X, Y, weights).calibrate_scores(oof, Y)
-    p_oof = clf.calibrated(oof)
+    clf, Y, p_oof = fit_with_oof(fit_rows, rules, seed, folds)
     thresholds = {}
     for j, lab in enumerate(LABELS):
         block = max(BLOCK_FLOOR, _threshold(Y[:, j], p_oof[:, j], BLOCK_PRECISION))
