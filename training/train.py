@@ -177,11 +177,18 @@ def fit_with_oof(
     return clf, Y, clf.calibrated(oof)
 
 
-def train(seed: int = 13, out_dir: Path | None = None, verbose: bool = True, folds: int = 5) -> dict:
+def train(
+    seed: int = 13, out_dir: Path | None = None, verbose: bool = True, folds: int = 5, dev: bool = False
+) -> dict:
     """Fit on train+validation; calibrate and set thresholds from group-wise out-of-fold scores; the
-    test split stays untouched until the evaluation at the end."""
+    test split stays untouched until the evaluation at the end.
+
+    `dev`: fit on the train split alone and evaluate on the validation split, the test split never read:
+    for choosing settings on templates the model has not seen without spending the test split."""
     t0 = time.perf_counter()
     splits = load_splits(seed)
+    if dev:
+        splits = {"train": splits["train"], "validation": [], "test": splits["validation"]}
     rules = Detector.load(use_model=False)
     fit_rows = splits["train"] + splits["validation"]
     clf, Y, p_oof = fit_with_oof(fit_rows, rules, seed, folds)
@@ -381,8 +388,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=None, help="model folder (default models/<version>)")
+    ap.add_argument(
+        "--dev",
+        action="store_true",
+        help="fit on the train split, evaluate on validation (test untouched); needs --out",
+    )
     args = ap.parse_args()
-    train(args.seed, args.out)
+    if args.dev and args.out is None:
+        ap.error("--dev writes a development model: give --out (not the shipped folder)")
+    train(args.seed, args.out, dev=args.dev)
 
 
 if __name__ == "__main__":
