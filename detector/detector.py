@@ -262,7 +262,8 @@ class Detector:
         return os_, oe, shown, bool(personal) or shown != raw
 
     def _verdict(self, p: _Prepared, probs: Any, do_mask: bool) -> Verdict:
-        if not p.hits and (probs is None or (probs < self.policy.model_review_vector).all()):
+        flag_at = self.policy.model_flag_vector
+        if not p.hits and (probs is None or (probs < flag_at).all()):
             # nothing fired and the model is under every review threshold: allow without the label loop
             return Verdict.model_construct(
                 decision="allow", labels=[], language=p.language, detector_version=self.version
@@ -273,8 +274,11 @@ class Detector:
             by_label.setdefault(hit.rule.label, []).append(hit)
         results: list[LabelResult] = []
         overall = "allow"
+        skip_quiet = self.policy.zero_rule_score_allows
         for j, label in enumerate(LABELS):
             hits = by_label.get(label, [])
+            if skip_quiet and not hits and (probs is None or probs[j] < flag_at[j]):
+                continue  # no rule hit and the model under its thresholds: `decide` would allow
             best: dict[str, tuple[float, bool]] = {}
             for h in hits:
                 neg = h.negated_by is not None

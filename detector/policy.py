@@ -68,10 +68,15 @@ class Policy:
             card = (card_thresholds or {}).get(label, {})
             self.model_review[label] = _pick(m.get("review"), label, card.get("review"), m["default_review"])
             self.model_block[label] = _pick(m.get("block"), label, card.get("block"), m["default_block"])
-        self.model_review_vector = np.array([self.model_review[lab] for lab in LABELS])
+        # the lowest model probability that can flag each label (review or block, whichever is lower)
+        self.model_flag_vector = np.array(
+            [min(self.model_review[lab], self.model_block[lab]) for lab in LABELS]
+        )
         self.corroborated_block = bool(config["fusion"]["corroborated_block"])
         self.model_veto_below = float(config["fusion"].get("model_veto_below", 0.0))
         self.explain_top_k = int(m.get("explain_top_k", 5))
+        # a label without rule hits (rule score 0) can then be flagged by the model alone
+        self.zero_rule_score_allows = self.rule_review > 0 and self.rule_block > 0
 
     def rule_score(self, weights: list[tuple[float, bool]]) -> tuple[float, bool]:
         """Noisy-or of the plain hits' weights; negated hits count once, at most `negated_cap`.

@@ -139,6 +139,22 @@ def test_policy_override_changes_decisions(detector: Detector, test_rows: list[d
     assert flagged["strict"] > flagged["default"] >= flagged["rules"]
 
 
+def test_a_block_threshold_below_review_blocks_in_batches(detector: Detector, test_rows: list[dict]) -> None:
+    """A user config may put `block` under `review`: check_many must decide as `Policy.decide` does, not skip
+    a message because every probability is under the review thresholds."""
+    texts = [r["text"] for r in test_rows if not r["labels"]][:200]
+    quiet = [v for v in detector.check_many(texts) if v.decision == "allow"]
+    assert quiet
+    probs = detector.model.predict_proba(*detector.features(texts))
+    low = max(float(np.quantile(probs.max(axis=1), 0.5)), detector.policy.model_veto_below + 0.01)
+    odd = Detector.load(config={"model": {"review": 0.999, "block": low}})
+    verdicts = odd.check_many(texts)
+    expected = probs.max(axis=1) >= low
+    assert expected.any()
+    got = np.array([any(lr.decision == "block" and lr.rule_score == 0 for lr in v.labels) for v in verdicts])
+    assert got[expected & ~np.array([bool(v.labels) for v in detector.check_many(texts)])].all()
+
+
 @pytest.mark.slow
 def test_retraining_reproduces_the_shipped_metrics(tmp_path: Path, card: dict) -> None:
     from training.train import train
