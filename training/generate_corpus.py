@@ -57,13 +57,18 @@ class LangPack:
     app_words: list[str] = field(default_factory=list)
 
 
-def load_pack(lang: str, templates_dir: Path = TEMPLATES_DIR) -> LangPack:
-    """Read ``common.yaml`` and ``<lang>.yaml``; language values override common ones slot by slot."""
+def load_pack(lang: str, templates_dir: Path = TEMPLATES_DIR, overlay_dir: Path | None = None) -> LangPack:
+    """Read ``common.yaml`` and ``<lang>.yaml``; language values override common ones slot by slot.
+
+    `overlay_dir`: take the templates from ``<overlay_dir>/<lang>.yaml`` instead (slots, openers and the rest
+    still come from ``templates_dir``): how the fresh-writer evaluation set is built."""
     common = yaml.safe_load((templates_dir / "common.yaml").read_text(encoding="utf-8"))
     data = yaml.safe_load((templates_dir / f"{lang}.yaml").read_text(encoding="utf-8"))
     slots = {**common.get("slots", {}), **data.get("slots", {})}
     patterns = {**common.get("patterns", {}), **data.get("patterns", {})}
     templates = data["templates"]
+    if overlay_dir is not None:
+        templates = yaml.safe_load((overlay_dir / f"{lang}.yaml").read_text(encoding="utf-8"))["templates"]
     unknown = set(templates) - set(LABELS) - {"multi", *NEGATIVE_CATEGORIES}
     if unknown:
         raise ValueError(f"{lang}.yaml: unknown template categories {sorted(unknown)}")
@@ -205,8 +210,14 @@ def _iter_templates(pack: LangPack) -> Iterator[tuple[str, int, str, list[str]]]
                 yield category, i, str(entry), [category]
 
 
-def generate(seed: int = SEED, templates_dir: Path = TEMPLATES_DIR) -> list[dict[str, Any]]:
-    """Build all rows (deterministic for a given seed and template set)."""
+def generate(
+    seed: int = SEED,
+    templates_dir: Path = TEMPLATES_DIR,
+    overlay_dir: Path | None = None,
+    prefix: str = "gen",
+) -> list[dict[str, Any]]:
+    """Build all rows (deterministic for a given seed and template set). `overlay_dir`: see `load_pack`;
+    `prefix` starts the row ids and, unless "gen", the template groups."""
     rng = random.Random(seed)
     index = NearDupIndex()
     rows: list[dict[str, Any]] = []
@@ -223,9 +234,11 @@ def generate(seed: int = SEED, templates_dir: Path = TEMPLATES_DIR) -> list[dict
         return True
 
     for lang in LANGUAGES:
-        pack = load_pack(lang, templates_dir)
+        pack = load_pack(lang, templates_dir, overlay_dir)
         for category, idx, template, labels in _iter_templates(pack):
             group = f"{lang}:{category}:{idx:02d}"
+            if prefix != "gen":
+                group = f"{prefix}:{group}"
             kind_plain = category if category in NEGATIVE_CATEGORIES else "positive"
             key = category if category in PER_TEMPLATE else "positive"
             n_plain, n_obf, n_mix = PER_TEMPLATE[key]
@@ -271,7 +284,7 @@ def generate(seed: int = SEED, templates_dir: Path = TEMPLATES_DIR) -> list[dict
                         }
                     )
     for i, row in enumerate(rows):
-        row["id"] = f"gen-{i + 1:05d}"
+        row["id"] = f"{prefix}-{i + 1:05d}"
     return rows
 
 
