@@ -15,7 +15,7 @@ from datasketch import MinHash, MinHashLSH
 from detector.labels import LABELS, LANGUAGES
 from training import CORPUS_LANGS, CORPUS_PATH, KINDS, ROW_KEYS, TEMPLATES_DIR, external
 from training import augment as aug
-from training.generate_corpus import generate, write_jsonl
+from training.generate_corpus import generate, load_pack, render, write_jsonl
 from training.splits import (
     assign_splits,
     corpus_sha256,
@@ -289,3 +289,10 @@ def test_near_duplicate_clusters() -> None:
         "thank you",
     ]
     assert near_duplicate_clusters(texts) == [0, 0, 2]
+
+
+def test_every_slot_group_is_filled_however_many() -> None:
+    pack = load_pack("en")
+    text = render(pack, " ".join("{a|b}" for _ in range(30)) + " {product}", random.Random(0))
+    assert "{" not in text and "}" not in text
+    assert len(text.split()) >= 31

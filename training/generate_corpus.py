@@ -35,6 +35,7 @@ PER_TEMPLATE: dict[str, tuple[int, int, int]] = {
     "hard_negative": (12, 1, 2),
     "compliant": (13, 0, 1),
 }
+MAX_FILLS = 200  # {...} groups resolved per template; more means a slot value that refills itself
 MAX_TRIES = 6  # attempts per wanted row before giving up on a near-duplicate-prone template
 NEGATIVE_CATEGORIES = ("hard_negative", "compliant")
 
@@ -159,14 +160,14 @@ class Filler:
     def fill(self, template: str) -> str:
         """Resolve innermost ``{...}`` first, so slots inside alternatives work."""
         text = template
-        for _ in range(20):
+        for _ in range(MAX_FILLS):
             m = _SLOT_RE.search(text)
             if not m:
-                break
+                return text
             body = m.group(1)
             value = self.rng.choice(body.split("|")) if "|" in body or body == "" else self.slot(body)
             text = text[: m.start()] + value + text[m.end() :]
-        return text
+        raise ValueError(f"template still has {{...}} after {MAX_FILLS} fills: {template[:80]!r}")
 
 
 def render(pack: LangPack, template: str, rng: random.Random) -> str:
