@@ -32,9 +32,13 @@ def test_fresh_set_shares_no_text_or_template_with_the_corpus(rows: list[dict]) 
     assert not {r["group"] for r in rows} & {r.get("group") for r in corpus}
 
 
-def test_fresh_set_is_deterministic(rows: list[dict]) -> None:
+def test_fresh_set_is_deterministic_and_apart_from_the_dev_set(rows: list[dict]) -> None:
     again = fresh_rows()
     assert [r["text"] for r in again] == [r["text"] for r in rows]
+    dev = fresh_rows("dev")
+    assert len(dev) > 5000
+    assert not {r["text"] for r in dev} & {r["text"] for r in rows}
+    assert all(r["group"].startswith("freshdev:") for r in dev)
 
 
 def test_quality_on_the_fresh_writer_set(rows: list[dict]) -> None:

@@ -1,4 +1,4 @@
-"""The fresh-writer evaluation set: `python -m training.fresh [--model DIR] [--write FILE.jsonl]`.
+"""The fresh-writer evaluation sets: `python -m training.fresh [--set test|dev] [--model DIR] [--write F]`.
 
 The test split holds out templates, but the people who wrote the rules had the whole template set in view, so
 the split flatters the rules (and, through the fusion, the detector). The fresh-writer set is written by
@@ -6,6 +6,10 @@ writers who saw neither the rules nor the corpus, only the template syntax, afte
 `training/templates/fresh/<lang>.yaml`, rendered with the same slots, obfuscation and code-mixing. It is never
 trained on and never used to choose a setting; rows with a near twin in the training corpus are dropped.
 It measures what a stranger's wording gets, which is closer to real traffic than the test split.
+
+Two sets, written the same way by different writers: `test` (templates/fresh/) is only ever measured;
+`dev` (templates/fresh_dev/) may be read while changing rules or settings, and then says nothing unbiased
+any more, which is why `test` stays untouched.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ from training import TEMPLATES_DIR
 from training.generate_corpus import generate, write_jsonl
 from training.splits import NearDupIndex, read_corpus
 
-FRESH_DIR = TEMPLATES_DIR / "fresh"
+FRESH_SETS = {"test": (TEMPLATES_DIR / "fresh", "fresh"), "dev": (TEMPLATES_DIR / "fresh_dev", "freshdev")}
 FRESH_SEED = 20261125
 
 
-def fresh_rows(seed: int = FRESH_SEED) -> list[dict[str, Any]]:
-    """The rendered fresh-writer rows, minus any with a near twin (shingle Jaccard >= 0.8) in the corpus."""
-    rows = generate(seed, overlay_dir=FRESH_DIR, prefix="fresh")
+def fresh_rows(which: str = "test", seed: int = FRESH_SEED) -> list[dict[str, Any]]:
+    """The rendered rows of one fresh-writer set, minus any with a near twin (shingle Jaccard >= 0.8) in the
+    corpus."""
+    folder, prefix = FRESH_SETS[which]
+    rows = generate(seed, overlay_dir=folder, prefix=prefix)
     index = NearDupIndex()
     for row in read_corpus():
         _, mh, sh = index.near(row["text"])
@@ -51,14 +57,15 @@ def fresh_report(rows: list[dict[str, Any]], model_dir: Path | None = None) -> d
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", choices=sorted(FRESH_SETS), default="test", help="which set (default test)")
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: the newest shipped)")
     ap.add_argument("--write", type=Path, default=None, help="also write the rows as JSONL (for evaluate)")
     args = ap.parse_args()
-    rows = fresh_rows()
+    rows = fresh_rows(args.set)
     if args.write:
         write_jsonl(rows, args.write)
     report = fresh_report(rows, args.model)
-    print(f"fresh-writer set: {len(rows)} rows, {sum(not r['labels'] for r in rows)} compliant")
+    print(f"fresh-writer {args.set} set: {len(rows)} rows, {sum(not r['labels'] for r in rows)} compliant")
     print("| variant | macro-F1 | compliant FPR | compliant blocked | worst language |")
     print("|---|---|---|---|---|")
     for name, m in report.items():
