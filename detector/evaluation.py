@@ -162,6 +162,18 @@ def evaluate(detector: Any, rows: Iterable[dict], *, batch_size: int = 512, wors
     return report_from_verdicts(rows, verdicts, worst=worst)
 
 
+def variants(model_dir: str | Path | None = None) -> dict[str, Any]:
+    """The three detectors a quality table compares: fused (the default), the rules alone, and the model
+    alone (rule evidence never reaching review)."""
+    from detector.detector import Detector
+
+    return {
+        "fused": Detector.load(model_dir),
+        "rules_only": Detector.load(use_model=False),
+        "model_only": Detector.load(model_dir, config={"rules": {"review": 1.01, "block": 1.01}}),
+    }
+
+
 def report_from_verdicts(rows: Sequence[dict], verdicts: Sequence[Any], *, worst: int = 20) -> Report:
     y = np.array([[lab in r.get("labels", []) for lab in LABELS] for r in rows], dtype=bool)
     pred, scores, blocked = score_rows(verdicts)

@@ -74,3 +74,16 @@ def test_a_precision_threshold_above_the_grid_is_kept() -> None:
     thresholds[LABELS[3]] = {"review": 0.995, "block": 0.995}
     tr._fit_fpr_budget(thresholds, Y, p, np.zeros(Y.shape, dtype=bool))
     assert thresholds[LABELS[3]]["review"] == 0.995
+
+
+def test_dev_mode_never_sees_the_test_split() -> None:
+    splits = {
+        "train": [{"id": "a"}],
+        "validation": [{"id": "b"}, {"id": "c"}],
+        "test": [{"id": "t"}],
+    }
+    dev = tr.dev_splits(splits)
+    assert dev["train"] == splits["train"]
+    assert dev["test"] == splits["validation"]
+    assert not dev["validation"]
+    assert all(r["id"] != "t" for part in dev.values() for r in part)

@@ -19,11 +19,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from detector import Detector
-from detector.evaluation import evaluate
+from detector.evaluation import evaluate, variants
 from training import TEMPLATES_DIR
 from training.generate_corpus import generate, write_jsonl
 from training.splits import NearDupIndex, read_corpus
+from training.train import comparison_table
 
 FRESH_SETS = {"test": (TEMPLATES_DIR / "fresh", "fresh"), "dev": (TEMPLATES_DIR / "fresh_dev", "freshdev")}
 FRESH_SEED = 20261125
@@ -41,18 +41,13 @@ def fresh_rows(which: str = "test", seed: int = FRESH_SEED) -> list[dict[str, An
     return [r for r in rows if not index.near(r["text"])[0]]
 
 
-def variants(model_dir: Path | None = None) -> dict[str, Detector]:
-    """The fused detector, rules alone and the model alone (rules never deciding)."""
-    fused = Detector.load(model_dir)
-    return {
-        "fused": fused,
-        "rules_only": Detector.load(use_model=False),
-        "model_only": Detector.load(model_dir, config={"rules": {"review": 1.01, "block": 1.01}}),
-    }
-
-
 def fresh_report(rows: list[dict[str, Any]], model_dir: Path | None = None) -> dict[str, dict]:
-    return {name: evaluate(det, rows).to_dict() for name, det in variants(model_dir).items()}
+    """Per variant (fused, rules_only, model_only): the evaluation report as a dict, worst errors left out."""
+    out = {}
+    for name, det in variants(model_dir).items():
+        out[name] = evaluate(det, rows).to_dict()
+        out[name].pop("worst_errors", None)
+    return out
 
 
 def main() -> None:
@@ -66,14 +61,7 @@ def main() -> None:
         write_jsonl(rows, args.write)
     report = fresh_report(rows, args.model)
     print(f"fresh-writer {args.set} set: {len(rows)} rows, {sum(not r['labels'] for r in rows)} compliant")
-    print("| variant | macro-F1 | compliant FPR | compliant blocked | worst language |")
-    print("|---|---|---|---|---|")
-    for name, m in report.items():
-        worst = min(m["per_language"].items(), key=lambda kv: kv[1])
-        print(
-            f"| {name} | {m['macro_f1']:.3f} | {m['compliant_fpr']:.4f} | {m['compliant_block_rate']:.4f} | "
-            f"{worst[0]} {worst[1]:.3f} |"
-        )
+    print(comparison_table(report))
     fused = report["fused"]
     print("per label (fused):", json.dumps({m["label"]: round(m["f1"], 3) for m in fused["per_label"]}))
     print("per language (fused):", json.dumps({k: round(v, 3) for k, v in fused["per_language"].items()}))
