@@ -1,8 +1,8 @@
 """The fresh-writer evaluation sets: `python -m training.fresh [--set test|dev] [--model DIR] [--write F]`.
 
 The test split holds out templates, but the people who wrote the rules had the whole template set in view, so
-the split flatters the rules (and, through the fusion, the detector). The fresh-writer set is written by
-writers who saw neither the rules nor the corpus, only the template syntax, after the model was trained:
+the split flatters the rules (and, through the fusion, the detector). The fresh-writer set was written after
+model 2026.11.3 by writers who saw the training templates (for their syntax) but not the rules:
 `training/templates/fresh/<lang>.yaml`, rendered with the same slots, obfuscation and code-mixing. It is never
 trained on and never used to choose a setting; rows with a near twin in the training corpus are dropped.
 It measures what a stranger's wording gets, which is closer to real traffic than the test split.
