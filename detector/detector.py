@@ -264,7 +264,7 @@ class Detector:
     def _verdict(self, p: _Prepared, probs: Any, do_mask: bool) -> Verdict:
         flag_at = self.policy.model_flag_vector
         if not p.hits and (probs is None or (probs < flag_at).all()):
-            # nothing fired and the model is under every review threshold: allow without the label loop
+            # nothing fired and the model is under every threshold that could flag: allow without the loop
             return Verdict.model_construct(
                 decision="allow", labels=[], language=p.language, detector_version=self.version
             )
