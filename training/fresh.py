@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from detector.evaluation import evaluate, variants
 from training import TEMPLATES_DIR
 from training.generate_corpus import generate, write_jsonl
-from training.splits import NearDupIndex, read_corpus
+from training.splits import NearDupIndex, corpus_sha256, read_corpus
 from training.train import comparison_table
 
 FRESH_SETS = {"test": (TEMPLATES_DIR / "fresh", "fresh"), "dev": (TEMPLATES_DIR / "fresh_dev", "freshdev")}
@@ -34,11 +35,19 @@ def fresh_rows(which: str = "test", seed: int = FRESH_SEED) -> list[dict[str, An
     corpus."""
     folder, prefix = FRESH_SETS[which]
     rows = generate(seed, overlay_dir=folder, prefix=prefix)
+    index = _corpus_index(corpus_sha256())
+    return [r for r in rows if not index.near(r["text"])[0]]
+
+
+@lru_cache(maxsize=1)
+def _corpus_index(sha256: str) -> NearDupIndex:
+    """The near-duplicate index of the corpus, built once per corpus content (`sha256` is the cache key):
+    indexing 26k rows is most of a `fresh_rows` call."""
     index = NearDupIndex()
     for row in read_corpus():
         _, mh, sh = index.near(row["text"])
         index.add(row["id"], mh, sh)
-    return [r for r in rows if not index.near(r["text"])[0]]
+    return index
 
 
 def fresh_report(rows: list[dict[str, Any]], model_dir: Path | None = None) -> dict[str, dict]:
