@@ -219,13 +219,28 @@ class Detector:
             cues["multi_pii"] = [Span("multi_pii", start, end)]
         return cues
 
-    def _evidence(self, p: _Prepared, hit: RuleHit, do_mask: bool) -> list[Evidence]:
-        spans = [(hit.start, hit.end)]
-        if any(part.name in ("multi_pii", "foreign_pii", "national_id") for part in hit.parts):
-            spans = [(i.start, i.end) for i in p.pii if not i.is_recipient and hit.start <= i.start < hit.end]
-            spans = spans or [(hit.start, hit.end)]
+    @staticmethod
+    def _evidence_spans(p: _Prepared, hits: list[RuleHit]) -> list[tuple[float, int, int, int, int, RuleHit]]:
+        """(weight, original start, original end, normalised start, end, hit) of each piece of evidence:
+        a hit's span, or the personal data inside it when the hit is about someone else's details."""
         out = []
-        for s, e in spans:
+        for hit in sorted(hits, key=lambda h: h.start):
+            spans = [(hit.start, hit.end)]
+            if any(part.name in ("multi_pii", "foreign_pii", "national_id") for part in hit.parts):
+                spans = [
+                    (i.start, i.end) for i in p.pii if not i.is_recipient and hit.start <= i.start < hit.end
+                ]
+                spans = spans or [(hit.start, hit.end)]
+            for s, e in spans:
+                os_, oe = p.norm.span(s, e)
+                out.append((hit.rule.weight, os_, oe, s, e, hit))
+        return out
+
+    def _evidence(self, p: _Prepared, hits: list[RuleHit], do_mask: bool) -> list[Evidence]:
+        """The rule evidence shown for one label: spans chosen first (`_strongest_spans`), then only those
+        masked and built."""
+        out = []
+        for weight, _, _, s, e, hit in _strongest_spans(self._evidence_spans(p, hits)):
             os_, oe, text, masked = self._span_text(p, s, e, do_mask)
             out.append(
                 Evidence.model_construct(
@@ -234,7 +249,7 @@ class Detector:
                     text=text,
                     rule_id=hit.rule.id,
                     model=None,
-                    weight=hit.rule.weight,
+                    weight=weight,
                     masked=masked,
                     negated=hit.negated_by is not None,
                 )
@@ -291,9 +306,7 @@ class Detector:
             d = self.policy.decide(label, rule_score, all_negated, model_score, vetoable)
             if d.decision == "allow":
                 continue
-            evidence = _dedupe_evidence(
-                [e for h in sorted(hits, key=lambda h: h.start) for e in self._evidence(p, h, do_mask)]
-            )
+            evidence = self._evidence(p, hits, do_mask)
             if d.model_score is not None and not evidence:  # found by the model alone: say which n-grams
                 if table is None:  # hashed once per message, whatever the number of labels
                     table = self.model.gram_table(p.norm.text)
@@ -353,14 +366,15 @@ def _people(items: list[PiiItem], gap: int = 60) -> int:
     return people
 
 
-def _dedupe_evidence(evidence: list[Evidence], limit: int = 6) -> list[Evidence]:
-    """Strongest first; a span that contains an already-kept, at least as strong span adds nothing."""
-    kept: list[Evidence] = []
-    for e in sorted(evidence, key=lambda e: (-e.weight, e.start or 0, (e.end or 0) - (e.start or 0))):
-        if any(
-            k.start is not None and e.start is not None and e.start <= k.start and k.end <= e.end
-            for k in kept
-        ):
+def _strongest_spans(spans: list[tuple], limit: int = 6) -> list[tuple]:
+    """Strongest first; a span that contains an already-kept, at least as strong span adds nothing.
+
+    `spans` are (weight, start, end, ...) tuples in original-text offsets."""
+    kept: list[tuple] = []
+    for sp in sorted(spans, key=lambda t: (-t[0], t[1], t[2] - t[1])):
+        if any(sp[1] <= k[1] and k[2] <= sp[2] for k in kept):
             continue
-        kept.append(e)
-    return kept[:limit]
+        kept.append(sp)
+        if len(kept) == limit:
+            break
+    return kept
