@@ -13,6 +13,7 @@ from detector import __version__
 from detector.labels import LABELS, POLICY_RULE
 from detector.langid import LanguageGuesser
 from detector.lexicon import Lexicon, load_lexicon
+from detector.names import find_names
 from detector.normalize import Normalized, normalize, normalize_text
 from detector.pii import PiiItem, find_pii, is_pasted_list, mask, mask_stray_numbers
 from detector.policy import Policy, load_policy, stricter
@@ -31,6 +32,7 @@ class _Prepared:
     pii: list[PiiItem]
     hits: list[RuleHit]
     cues: set[str]
+    names: list[tuple[int, int]] | None = None  # spans in the original text, found when evidence needs them
 
 
 def _as_context(context: Context | dict | None) -> Context | None:
@@ -263,14 +265,16 @@ class Detector:
         raw = p.norm.original[os_:oe]
         if not do_mask:
             return os_, oe, raw, False
-        personal = [i for i in p.pii if i.start < e and i.end > s]
+        personal = [
+            (*p.norm.span(max(i.start, s), min(i.end, e)), i.kind) for i in p.pii if i.start < e and i.end > s
+        ]
+        personal += [(max(ns, os_), min(ne, oe), "name") for ns, ne in _names(p) if ns < oe and ne > os_]
         pieces, last = [], os_
-        for item in personal:
-            ps, pe = p.norm.span(max(item.start, s), min(item.end, e))
+        for ps, pe, kind in sorted(personal):
             if ps < last:
                 continue
             pieces.append(p.norm.original[last:ps])
-            pieces.append(mask(p.norm.original[ps:pe], item.kind))
+            pieces.append(mask(p.norm.original[ps:pe], kind))
             last = pe
         pieces.append(p.norm.original[last:oe])
         shown = mask_stray_numbers("".join(pieces))
@@ -346,6 +350,13 @@ class Detector:
                 )
             )
         return out
+
+
+def _names(p: _Prepared) -> list[tuple[int, int]]:
+    """The personal names in the message (original offsets), found once, when evidence first needs them."""
+    if p.names is None:
+        p.names = find_names(p.norm.original, [p.norm.span(i.start, i.end) for i in p.pii])
+    return p.names
 
 
 def _people(items: list[PiiItem], gap: int = 60) -> int:

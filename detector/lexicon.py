@@ -21,7 +21,7 @@ from detector.labels import LABELS
 
 # Cues produced by code (detector/pii.py) rather than by lexicon entries.
 BUILTIN_CUES = frozenset({"phone", "email", "foreign_pii", "multi_pii", "national_id", "address"})
-NON_RULE_FILES = frozenset({"normalize.yaml", "pii.yaml", "langid.yaml"})
+NON_RULE_FILES = frozenset({"normalize.yaml", "pii.yaml", "langid.yaml", "names.yaml"})
 
 
 class LexiconError(ValueError):

@@ -285,5 +285,7 @@ def mask(value: str, kind: str) -> str:
         idx = [i for i, c in enumerate(value) if c.isalnum()]
         keep = set(idx[:3] + idx[-2:]) if len(idx) > 6 else set(idx[-2:])
         return "".join(c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(value))
+    if kind == "name":
+        return value[:1] + "***"
     words = value.split()
     return (words[0] + " " + "*" * 6) if len(words) > 1 else "*" * max(3, min(len(value), 8))

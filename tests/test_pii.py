@@ -59,6 +59,8 @@ def test_recipient_details_are_marked() -> None:
         ("+60 12-345 6789", "phone", "+60 1*-*** **89"),
         ("ali.baba@gmail.com", "email", "a***@gmail.com"),
         ("900101-14-5678", "national_id", "900***-**-**78"),
+        ("Harvey Ong", "name", "H***"),
+        ("สมศรี", "name", "ส***"),
     ],
 )
 def test_masking_keeps_only_a_hint(value: str, kind: str, expected: str) -> None:

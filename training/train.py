@@ -362,7 +362,8 @@ rules; never trained on, never used to choose a setting. The closest figure here
 - Tagalog/Taglish and Traditional Chinese are the weakest languages; data_retention and unsolicited_shipment
   the weakest labels (recall), see card.json for per-label and per-language figures.
 - Khmer, Burmese, Lao and other languages are out of scope.
-- Personal names are not recognised: a leak of another buyer's name alone is not caught.
+- Personal names are recognised from their context only (titles, form fields, a number after them) and are
+  masked in evidence; a leak of another buyer's name alone, without their contact details, is not caught.
 
 ## Data sources and licences
 {sources}

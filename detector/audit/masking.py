@@ -12,6 +12,8 @@ import unicodedata
 import numpy as np
 import regex
 
+from detector.names import find_names
+
 NUM_PERM = 64
 SHINGLE = 5
 _rng = np.random.RandomState(20240601)
@@ -25,14 +27,6 @@ _SHIFT = np.uint64(32)
 _ZW = regex.compile(r"[\p{Cf}\u200b-\u200f\u2060-\u206f\ufeff]")
 _EMAIL = regex.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL_QUERY = regex.compile(r"(?<=\b(?:https?://)?[\w.-]+\.[a-z]{2,}/[^\s?#]*)[?#]\S*", regex.I)
-# Greeting + name: "Hi Siti,", "Dear Mr Tan", "Halo kak Budi", "Chào anh Minh", "คุณสมชาย", "亲爱的王先生"
-_GREETING = regex.compile(
-    r"(?i:\b(?:hi|hello|hey|dear|halo|hai|helo|kak|sis|bro|chào|chao|anh|chị|chi|em|bạn|po|ate|kuya)"
-    r"[\s,]+(?:(?:mr|mrs|ms|miss|encik|puan|cik|bapak|bu|pak|kak)\.?\s+)?)"
-    r"(?P<name>\p{Lu}[\p{L}'-]*(?:\s\p{Lu}[\p{L}'-]*)?)"
-)
-_THAI_NAME = regex.compile(r"คุณ\s?(?P<name>[\u0E00-\u0E7F]{1,12})")
-_ZH_NAME = regex.compile(r"(?:亲爱的|親愛的|尊敬的)?(?P<name>\p{Han}{1,3})(?=先生|女士|小姐|老板|老闆)")
 # Codes and ids: ASCII tokens mixing letters and digits (order ids, vouchers, tracking numbers), caps codes.
 _CODE = regex.compile(
     r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{2,}(?![A-Za-z0-9_-])"
@@ -48,8 +42,8 @@ def cluster_key_text(text: str) -> str:
     t = _ZW.sub("", t)
     t = _EMAIL.sub(" <email> ", t)
     t = _URL_QUERY.sub("?<q>", t)
-    for rx in (_GREETING, _THAI_NAME, _ZH_NAME):
-        t = rx.sub(lambda m: m.group(0)[: m.start("name") - m.start()] + "<name>", t)
+    for start, end in reversed(find_names(t)):
+        t = t[:start] + "<name>" + t[end:]
     t = _CODE.sub("<code>", t)
     t = _CAPS.sub("<code>", t)
     t = _NUM.sub("#", t)
@@ -83,7 +77,7 @@ _LONG_DIGITS = regex.compile(r"\d{6,}")
 
 
 def mask_pii_display(text: str, masked_evidence: list[tuple[int, int, str]] | None = None) -> str:
-    """Mask phones, e-mails, digit runs, greeted names and the Detector's masked evidence, keeping offsets.
+    """Mask phones, e-mails, digit runs, names and the Detector's masked evidence, keeping offsets.
 
     `masked_evidence` holds (start, end, masked text) of evidence the Detector masked: where the masked
     text has the span's length its "*" are copied; otherwise all but the span's first word is blotted.
@@ -98,9 +92,8 @@ def mask_pii_display(text: str, masked_evidence: list[tuple[int, int, str]] | No
     for rx in (_EMAIL, _PHONE_LIKE, _LONG_DIGITS):
         for m in rx.finditer(text):
             blot(m.start(), m.end())
-    for rx in (_GREETING, _THAI_NAME, _ZH_NAME):  # customers' names in greetings
-        for m in rx.finditer(text):
-            blot(m.start("name"), m.end("name"))
+    for start, end in find_names(text):  # customers' names
+        blot(start, end)
     for a, b, shown in masked_evidence or ():
         if 0 <= a <= b <= len(text) and len(shown) == b - a:
             for i, ch in enumerate(shown):
