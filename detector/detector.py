@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from detector import __version__
 from detector.labels import LABELS, POLICY_RULE
 from detector.langid import LanguageGuesser
@@ -298,15 +300,8 @@ class Detector:
             hits = by_label.get(label, [])
             if skip_quiet and not hits and (probs is None or probs[j] < flag_at[j]):
                 continue  # no rule hit and the model under its thresholds: `decide` would allow
-            best: dict[str, tuple[float, bool]] = {}
-            for h in hits:
-                neg = h.negated_by is not None
-                prev = best.get(h.rule.id)
-                if prev is None or (prev[1] and not neg) or (prev[1] == neg and h.rule.weight > prev[0]):
-                    best[h.rule.id] = (h.rule.weight, neg)
-            rule_score, all_negated = self.policy.rule_score(list(best.values()))
+            rule_score, all_negated, vetoable = self._rule_evidence(hits)
             model_score = float(probs[j]) if probs is not None else None
-            vetoable = all(h.rule.model_veto for h in hits)
             d = self.policy.decide(label, rule_score, all_negated, model_score, vetoable)
             if d.decision == "allow":
                 continue
@@ -331,6 +326,43 @@ class Detector:
         return Verdict.model_construct(
             decision=overall, labels=results, language=p.language, detector_version=self.version
         )
+
+    def _rule_evidence(self, hits: list[RuleHit]) -> tuple[float, bool, bool]:
+        """One label's rule hits as the policy weighs them: (rule score, every hit negated, vetoable). A rule
+        counts once, by its strongest hit, a plain hit before a negated one."""
+        best: dict[str, tuple[float, bool]] = {}
+        for h in hits:
+            neg = h.negated_by is not None
+            prev = best.get(h.rule.id)
+            if prev is None or (prev[1] and not neg) or (prev[1] == neg and h.rule.weight > prev[0]):
+                best[h.rule.id] = (h.rule.weight, neg)
+        rule_score, all_negated = self.policy.rule_score(list(best.values()))
+        return rule_score, all_negated, all(h.rule.model_veto for h in hits)
+
+    def fusion_inputs(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """What the decision policy fuses, per message (rows) and label (columns, LABELS order): the model's
+        probabilities `model` (NaN without a model), the rules' `rule_score`, `all_negated` and `vetoable`.
+        For choosing policy settings on labelled data (`python -m training.fusion`)."""
+        prepared = self._prepare_many(texts, [None] * len(texts), [None] * len(texts))
+        shape = (len(prepared), len(LABELS))
+        out = {
+            "model": np.full(shape, np.nan),
+            "rule_score": np.zeros(shape),
+            "all_negated": np.zeros(shape, dtype=bool),
+            "vetoable": np.ones(shape, dtype=bool),
+        }
+        if self.model is not None and prepared:
+            texts_, cues = [p.norm.text for p in prepared], [p.cues for p in prepared]
+            out["model"][:] = self.model.predict_proba(texts_, cues)
+        for i, p in enumerate(prepared):
+            by_label: dict[str, list[RuleHit]] = {}
+            for hit in p.hits:
+                by_label.setdefault(hit.rule.label, []).append(hit)
+            for j, label in enumerate(LABELS):
+                if label in by_label:
+                    row = self._rule_evidence(by_label[label])
+                    out["rule_score"][i, j], out["all_negated"][i, j], out["vetoable"][i, j] = row
+        return out
 
     def _model_evidence(self, p: _Prepared, label: str, do_mask: bool, table: tuple) -> list[Evidence]:
         out = []

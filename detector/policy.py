@@ -73,7 +73,13 @@ class Policy:
             [min(self.model_review[lab], self.model_block[lab]) for lab in LABELS]
         )
         self.corroborated_block = bool(config["fusion"]["corroborated_block"])
-        self.model_veto_below = float(config["fusion"].get("model_veto_below", 0.0))
+        veto = config["fusion"].get("model_veto_below", 0.0)
+        if not isinstance(veto, dict) or not ({"weak", "strong"} >= set(veto)):
+            veto = {"weak": veto}  # one number or one per-label mapping: weak rule evidence only
+        # per label: a vetoable rule hit under rules.block (weak) / at or over it (strong) is dropped when the
+        # model's probability is under this
+        self.veto_weak = {lab: _pick(veto.get("weak"), lab, None, 0.0) for lab in LABELS}
+        self.veto_strong = {lab: _pick(veto.get("strong"), lab, None, 0.0) for lab in LABELS}
         self.explain_top_k = int(m.get("explain_top_k", 5))
         # a label without rule hits (rule score 0) can then be flagged by the model alone
         self.zero_rule_score_allows = self.rule_review > 0 and self.rule_block > 0
@@ -110,15 +116,10 @@ class Policy:
             elif model_score >= self.model_review[label]:
                 corroborated = self.corroborated_block and rule_score >= self.rule_review
                 decision = stricter(decision, "block" if corroborated else "review")
-        if (
-            decision != "allow"
-            and vetoable
-            and rule_score < self.rule_block
-            and model_score is not None
-            and self.model_enabled
-            and model_score < self.model_veto_below
-        ):
-            decision = "allow"  # weak rule evidence the model clearly disagrees with
+        if decision != "allow" and vetoable and model_score is not None and self.model_enabled:
+            veto = self.veto_strong if rule_score >= self.rule_block else self.veto_weak
+            if model_score < min(veto[label], self.model_flag_vector[LABELS.index(label)]):
+                decision = "allow"  # rule evidence the model clearly disagrees with
         if all_negated and decision == "block":
             decision = "review"
         score = max(rule_score, model_score or 0.0)

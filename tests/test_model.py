@@ -146,7 +146,7 @@ def test_a_block_threshold_below_review_blocks_in_batches(detector: Detector, te
     quiet = [v for v in detector.check_many(texts) if v.decision == "allow"]
     assert quiet
     probs = detector.model.predict_proba(*detector.features(texts))
-    low = max(float(np.quantile(probs.max(axis=1), 0.5)), detector.policy.model_veto_below + 0.01)
+    low = max(float(np.quantile(probs.max(axis=1), 0.5)), max(detector.policy.veto_weak.values()) + 0.01)
     odd = Detector.load(config={"model": {"review": 0.999, "block": low}})
     verdicts = odd.check_many(texts)
     expected = probs.max(axis=1) >= low
