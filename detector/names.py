@@ -24,6 +24,9 @@ _HAN = r"\p{Han}"
 _RUN = regex.compile(rf"(?<![\p{{L}}\p{{M}}]){_WORD}(?:[ \t]+{_WORD})*")
 _NON_SPACE = regex.compile(r"\S+")
 _HAS_HAN = regex.compile(_HAN)
+_IS_THAI = regex.compile(_THAI)
+_IS_LATIN = regex.compile(r"\p{Latin}")
+_LETTER = regex.compile(r"[\p{L}\p{M}]")
 # Between a name and the phone number / e-mail / address that follows it.
 _BEFORE_CONTACT = regex.compile(
     rf"(?:(?<![\p{{L}}\p{{M}}]){_WORD}(?:[ \t]+{_WORD}){{0,2}}|(?<!{_HAN}){_HAN}{{2,4}})"
@@ -71,12 +74,12 @@ def _latin_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     words up to the first one that is not a name ("Jason Please")."""
     not_names = _tables()["not_names"]
     run: list[tuple[int, int]] = []
-    for m in regex.finditer(r"\S+", text[start:end]):
+    for m in _NON_SPACE.finditer(text, start, end):
         if m.group(0).casefold().strip("'’-.") in not_names:
             if run:
                 break
             continue
-        run.append((start + m.start(), start + m.end()))
+        run.append(m.span())
     return (run[0][0], run[-1][1]) if run else None
 
 
@@ -131,9 +134,9 @@ def find_names(text: str, contacts: Sequence[tuple[int, int]] = ()) -> list[tupl
     fields = t["field"].finditer(text) if ":" in text or "：" in text else ()
     for m in fields:
         s, e = m.span("name")
-        if regex.match(_THAI, text[s]):
+        if _IS_THAI.match(text[s]):
             span = _thai_name(text, s, e)
-        elif regex.match(_HAN, text[s]):
+        elif _HAS_HAN.match(text[s]):
             span = (s, e)
         else:
             span = _latin_name(text, s, e)
@@ -153,7 +156,7 @@ def find_names(text: str, contacts: Sequence[tuple[int, int]] = ()) -> list[tupl
         if m is None:
             continue
         head = m.group(0).rstrip(" \t:：,，-–|/(")
-        if regex.match(_HAN, head):
+        if _HAS_HAN.match(head):
             if head[0] in t["surnames"]:
                 found.append((m.start(), m.start() + len(head)))
             continue
@@ -162,10 +165,15 @@ def find_names(text: str, contacts: Sequence[tuple[int, int]] = ()) -> list[tupl
             found.append(span)
     # a name once recognised is masked wherever else it is written ("for Siti: Siti 0812...")
     for name in {text[s:e] for s, e in found if e - s >= 2}:
-        pattern = regex.escape(name)
-        if regex.match(r"\p{Latin}", name):  # Latin names: whole words only
-            pattern = rf"(?<![\p{{L}}\p{{M}}]){pattern}(?![\p{{L}}\p{{M}}])"
-        found.extend(m.span() for m in regex.finditer(pattern, text))
+        latin = _IS_LATIN.match(name) is not None  # Latin names: whole words only
+        at = text.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if not latin or not (
+                (at and _LETTER.match(text[at - 1])) or (end < len(text) and _LETTER.match(text[end]))
+            ):
+                found.append((at, end))
+            at = text.find(name, end)
     out: list[tuple[int, int]] = []
     for s, e in sorted(found, key=lambda se: (se[0], -se[1])):
         if out and s < out[-1][1]:

@@ -80,6 +80,10 @@ class Policy:
         # model's probability is under this
         self.veto_weak = {lab: _pick(veto.get("weak"), lab, None, 0.0) for lab in LABELS}
         self.veto_strong = {lab: _pick(veto.get("strong"), lab, None, 0.0) for lab in LABELS}
+        # ... but never where the model flags the label itself
+        flag_at = {lab: min(self.model_review[lab], self.model_block[lab]) for lab in LABELS}
+        self._weak_vetoed_under = {lab: min(self.veto_weak[lab], flag_at[lab]) for lab in LABELS}
+        self._strong_vetoed_under = {lab: min(self.veto_strong[lab], flag_at[lab]) for lab in LABELS}
         self.explain_top_k = int(m.get("explain_top_k", 5))
         # a label without rule hits (rule score 0) can then be flagged by the model alone
         self.zero_rule_score_allows = self.rule_review > 0 and self.rule_block > 0
@@ -117,8 +121,8 @@ class Policy:
                 corroborated = self.corroborated_block and rule_score >= self.rule_review
                 decision = stricter(decision, "block" if corroborated else "review")
         if decision != "allow" and vetoable and model_score is not None and self.model_enabled:
-            veto = self.veto_strong if rule_score >= self.rule_block else self.veto_weak
-            if model_score < min(veto[label], self.model_flag_vector[LABELS.index(label)]):
+            strong = rule_score >= self.rule_block
+            if model_score < (self._strong_vetoed_under if strong else self._weak_vetoed_under)[label]:
                 decision = "allow"  # rule evidence the model clearly disagrees with
         if all_negated and decision == "block":
             decision = "review"
