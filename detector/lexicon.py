@@ -108,6 +108,9 @@ class LexiconFile(BaseModel):
     language: str
     detect_words: list[str] = Field(default_factory=list)
     clause_breaks: list[str] = Field(default_factory=list, description="words that end a negation's scope")
+    negation_after_breaks: int | None = Field(
+        None, ge=0, le=5, description="clause breaks a negation after its hit may cross (weakening only)"
+    )
     cues: list[CueEntry] = Field(default_factory=list)
     rules: list[RuleEntry] = Field(default_factory=list)
     negations: list[NegationEntry] = Field(default_factory=list)
@@ -133,6 +136,10 @@ class Lexicon(BaseModel):
     @property
     def clause_breaks(self) -> list[str]:
         return [w for f in self.files.values() for w in f.clause_breaks]
+
+    @property
+    def negation_after_breaks(self) -> int:
+        return max((f.negation_after_breaks or 0 for f in self.files.values()), default=0)
 
     def detect_words(self) -> dict[str, list[str]]:
         return {f.language: f.detect_words for f in self.files.values() if f.detect_words}

@@ -92,6 +92,8 @@ class RuleEngine:
         for k, (r, _) in enumerate(self._combo_rules):
             by_cue.setdefault(r.all_of[0], []).append(k)
         self._combos_by_cue = {cue: tuple(ks) for cue, ks in by_cue.items()}
+        self._after_breaks = lexicon.negation_after_breaks
+        self._weakened_negations: dict[str, NegationEntry] = {}
         breaks = [b for b in map(normalize_text, lexicon.clause_breaks) if b]
         words = [regex.escape(b) for b in breaks if _is_word_char(b[0])]
         puncts = [regex.escape(b) for b in breaks if not _is_word_char(b[0])]
@@ -214,6 +216,13 @@ class RuleEngine:
                 break  # one hit per combination rule is enough evidence
         return hits
 
+    def _weakened(self, neg: NegationEntry) -> NegationEntry:
+        """A `clear` negation acting as `review` (reached across a clause break)."""
+        weak = self._weakened_negations.get(neg.id)
+        if weak is None:
+            weak = self._weakened_negations[neg.id] = neg.model_copy(update={"effect": "review"})
+        return weak
+
     def _negation(
         self, text: str, hit: RuleHit, negs: list[tuple[NegationEntry, Span]], breaks: list[int]
     ) -> NegationEntry | None:
@@ -235,10 +244,14 @@ class RuleEngine:
                 gap_start, gap_end = span.end, min(after)
             else:
                 continue
-            # a clause break between the cue and the hit ends the negation's reach
+            # a clause break between the cue and the hit ends the negation's reach, except for a cue after the
+            # hit, which may cross `negation_after_breaks` of them and then only weakens the hit
             i = bisect_left(breaks, gap_start)
-            if i < len(breaks) and breaks[i] < gap_end:
+            crossing = self._after_breaks if span.start >= hit.end else 0
+            if i + crossing < len(breaks) and breaks[i + crossing] < gap_end:
                 continue
+            if neg.effect == "clear" and i < len(breaks) and breaks[i] < gap_end:
+                neg = self._weakened(neg)
             if found is None or neg.effect == "clear":
                 found = neg
         return found
