@@ -24,7 +24,7 @@ from detector.model_store import ARTIFACT, CARD, sha256_file
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.4"
+MODEL_VERSION = "2026.11.5"
 BLOCK_PRECISION = 0.95
 REVIEW_PRECISION = 0.9
 # Floors: a calibrated probability below these never reviews/blocks on its own, however precise it looked
