@@ -93,8 +93,9 @@ def _fit_fpr_budget(
 ) -> None:
     """Spend the false-positive budget where it buys most F1: every label's review threshold starts at the
     top of the grid and the label whose next step down gains most macro-F1 per compliant message newly
-    flagged goes down one step, while the out-of-fold compliant FPR (the rules' own flags included) stays
-    within FPR_BUDGET. A label never goes below its precision-based review threshold."""
+    flagged goes down one step, while the out-of-fold compliant FPR (the rules' flags included, as the
+    policy's veto leaves them) stays within FPR_BUDGET. A label never goes below its precision-based review
+    threshold."""
     compliant = ~Y.any(axis=1)
     n_comp = max(int(compliant.sum()), 1)
     grid = np.array(THRESHOLD_GRID)
@@ -129,6 +130,18 @@ def _fit_fpr_budget(
     for j, lab in enumerate(LABELS):  # max: a precision-based threshold above the grid stays as it is
         thresholds[lab]["review"] = round(max(float(grid[level[j]]), thresholds[lab]["review"]), 4)
         thresholds[lab]["block"] = round(max(thresholds[lab]["block"], thresholds[lab]["review"]), 4)
+
+
+def shipped_rule_flags(rules: Detector, rows: list[dict], p_oof: np.ndarray) -> np.ndarray:
+    """(rows, labels) the rules flag as the shipped policy lets them: rule evidence at review or above, minus
+    what the policy's per-label veto drops where the out-of-fold probability is under it."""
+    inputs = rules.fusion_inputs([r["text"] for r in rows])
+    pol = rules.policy
+    rs = inputs["rule_score"]
+    weak = np.array([pol.veto_weak[lab] for lab in LABELS])
+    strong = np.array([pol.veto_strong[lab] for lab in LABELS])
+    vetoed = inputs["vetoable"] & (p_oof < np.where(rs >= pol.rule_block, strong, weak))
+    return (rs >= pol.rule_review) & ~vetoed
 
 
 def _group(row: dict) -> str:
@@ -197,13 +210,7 @@ def train(
         block = max(BLOCK_FLOOR, _threshold(Y[:, j], p_oof[:, j], BLOCK_PRECISION))
         review = min(block, max(REVIEW_FLOOR, _threshold(Y[:, j], p_oof[:, j], REVIEW_PRECISION)))
         thresholds[lab] = {"review": round(review, 4), "block": round(block, 4)}
-    rule_flags = np.array(
-        [
-            [any(lr.label == lab for lr in v.labels) for lab in LABELS]
-            for v in rules.check_many([r["text"] for r in fit_rows])
-        ]
-    )
-    _fit_fpr_budget(thresholds, Y, p_oof, rule_flags)
+    _fit_fpr_budget(thresholds, Y, p_oof, shipped_rule_flags(rules, fit_rows, p_oof))
     shipped = ShippedModel(clf, MODEL_VERSION, thresholds)
     out_dir = out_dir or REPO / "models" / MODEL_VERSION
     out_dir.mkdir(parents=True, exist_ok=True)
