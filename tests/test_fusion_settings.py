@@ -8,7 +8,7 @@ import pytest
 from detector import Detector
 from detector.labels import LABELS
 from detector.policy import Policy, load_policy
-from training.fusion import choose, fused_flags
+from training.fusion import choose, fused_flags, veto_levels
 from training.splits import label_matrix, load_splits
 
 
@@ -54,9 +54,7 @@ def validation() -> tuple[Detector, dict, np.ndarray, np.ndarray]:
 
 def test_the_tool_decides_as_the_detector_does(validation) -> None:
     det, inputs, _, flagged = validation
-    weak = np.array([det.policy.veto_weak[lab] for lab in LABELS])
-    strong = np.array([det.policy.veto_strong[lab] for lab in LABELS])
-    assert (fused_flags(inputs, det, weak, strong) == flagged).all()
+    assert (fused_flags(inputs, det, *veto_levels(det.policy)) == flagged).all()
 
 
 def test_choosing_never_raises_the_compliant_fpr(validation) -> None:
@@ -64,11 +62,6 @@ def test_choosing_never_raises_the_compliant_fpr(validation) -> None:
     weak, strong = choose(det, inputs, y)
     assert (strong <= weak).all()
     compliant = ~y.any(axis=1)
-    before = fused_flags(
-        inputs,
-        det,
-        np.array([det.policy.veto_weak[lab] for lab in LABELS]),
-        np.array([det.policy.veto_strong[lab] for lab in LABELS]),
-    )
+    before = fused_flags(inputs, det, *veto_levels(det.policy))
     after = fused_flags(inputs, det, weak, strong)
     assert after[compliant].any(axis=1).mean() <= before[compliant].any(axis=1).mean()

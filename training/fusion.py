@@ -20,23 +20,44 @@ import numpy as np
 
 from detector import Detector
 from detector.labels import LABELS
+from detector.policy import Policy
 from training.splits import label_matrix, load_splits
 
 GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
 MIN_GAIN = 0.003  # validation F1 a label must gain to move from the current setting
 
 
+def veto_levels(policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    """The policy's (weak, strong) veto levels, in LABELS order."""
+    weak = np.array([policy.veto_weak[lab] for lab in LABELS])
+    strong = np.array([policy.veto_strong[lab] for lab in LABELS])
+    return weak, strong
+
+
+def rule_flags(
+    inputs: dict[str, np.ndarray],
+    policy: Policy,
+    p: np.ndarray,
+    weak: np.ndarray,
+    strong: np.ndarray,
+    flag_at: np.ndarray | None = None,
+) -> np.ndarray:
+    """(messages, labels) whose rule evidence reaches review and survives the veto at probabilities `p`; a
+    probability at `flag_at` or above (the model flags the label itself) is never a veto."""
+    rs = inputs["rule_score"]
+    under = np.where(rs >= policy.rule_block, strong, weak)
+    if flag_at is not None:
+        under = np.minimum(under, flag_at)
+    return (rs >= policy.rule_review) & ~(inputs["vetoable"] & (p < under))
+
+
 def fused_flags(
     inputs: dict[str, np.ndarray], det: Detector, weak: np.ndarray, strong: np.ndarray
 ) -> np.ndarray:
     """(messages, labels) flagged (review or block), as `Policy.decide` would with these vetoes."""
-    pol = det.policy
-    p, rs = inputs["model"], inputs["rule_score"]
-    model_flag = p >= pol.model_flag_vector
-    rule_flag = rs >= pol.rule_review
-    veto = np.where(rs >= pol.rule_block, strong, weak)
-    vetoed = inputs["vetoable"] & (p < np.minimum(veto, pol.model_flag_vector)) & ~model_flag
-    return (rule_flag & ~vetoed) | model_flag
+    flag_at = det.policy.model_flag_vector
+    p = inputs["model"]
+    return rule_flags(inputs, det.policy, p, weak, strong, flag_at) | (p >= flag_at)
 
 
 def label_f1(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -49,8 +70,7 @@ def label_f1(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
 def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per label, the (weak, strong) veto with the best validation F1, kept at the current setting unless the
     gain reaches MIN_GAIN and the compliant FPR does not rise."""
-    weak = np.array([det.policy.veto_weak[lab] for lab in LABELS])
-    strong = np.array([det.policy.veto_strong[lab] for lab in LABELS])
+    weak, strong = veto_levels(det.policy)
     compliant = ~y_val.any(axis=1)
 
     def measure(w: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, float]:
@@ -95,8 +115,7 @@ def main() -> None:
 
     dev_rows = fresh_rows("dev")
     dev, y_dev = det.fusion_inputs([r["text"] for r in dev_rows]), label_matrix(dev_rows)
-    weak0 = np.array([det.policy.veto_weak[lab] for lab in LABELS])
-    strong0 = np.array([det.policy.veto_strong[lab] for lab in LABELS])
+    weak0, strong0 = veto_levels(det.policy)
     weak, strong = choose(det, val, y_val)
     for name, w, s in (("current", weak0, strong0), ("chosen", weak, strong)):
         print(report(f"{name:8s} validation", det, val, y_val, w, s))

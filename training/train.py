@@ -21,6 +21,7 @@ from detector.classifier import ShippedModel, TextClassifier
 from detector.evaluation import evaluate, prf, variants
 from detector.labels import LABELS
 from detector.model_store import ARTIFACT, CARD, sha256_file
+from training.fusion import rule_flags, veto_levels
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,12 +137,7 @@ def shipped_rule_flags(rules: Detector, rows: list[dict], p_oof: np.ndarray) -> 
     """(rows, labels) the rules flag as the shipped policy lets them: rule evidence at review or above, minus
     what the policy's per-label veto drops where the out-of-fold probability is under it."""
     inputs = rules.fusion_inputs([r["text"] for r in rows])
-    pol = rules.policy
-    rs = inputs["rule_score"]
-    weak = np.array([pol.veto_weak[lab] for lab in LABELS])
-    strong = np.array([pol.veto_strong[lab] for lab in LABELS])
-    vetoed = inputs["vetoable"] & (p_oof < np.where(rs >= pol.rule_block, strong, weak))
-    return (rs >= pol.rule_review) & ~vetoed
+    return rule_flags(inputs, rules.policy, p_oof, *veto_levels(rules.policy))
 
 
 def _group(row: dict) -> str:
