@@ -113,6 +113,8 @@ def _titled_names(text: str, titles: set[str]) -> list[tuple[int, int]]:
 
 
 def _thai_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The name in a Thai run after a title, minus a closing particle ("สมศรีค่ะ" is สมศรี); None when the run
+    starts with a word that is not a name ("คุณลูกค้า", "พี่ส่งของให้แล้ว")."""
     t = _tables()
     name = text[start:end]
     if name.startswith(t["thai_not_names"]) or name.startswith(t["thai_particles"]):
