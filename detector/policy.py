@@ -69,9 +69,8 @@ class Policy:
             self.model_review[label] = _pick(m.get("review"), label, card.get("review"), m["default_review"])
             self.model_block[label] = _pick(m.get("block"), label, card.get("block"), m["default_block"])
         # the lowest model probability that can flag each label (review or block, whichever is lower)
-        self.model_flag_vector = np.array(
-            [min(self.model_review[lab], self.model_block[lab]) for lab in LABELS]
-        )
+        flag_at = {lab: min(self.model_review[lab], self.model_block[lab]) for lab in LABELS}
+        self.model_flag_vector = np.array([flag_at[lab] for lab in LABELS])
         self.corroborated_block = bool(config["fusion"]["corroborated_block"])
         veto = config["fusion"].get("model_veto_below", 0.0)
         if not isinstance(veto, dict) or not ({"weak", "strong"} >= set(veto)):
@@ -81,7 +80,6 @@ class Policy:
         self.veto_weak = {lab: _pick(veto.get("weak"), lab, None, 0.0) for lab in LABELS}
         self.veto_strong = {lab: _pick(veto.get("strong"), lab, None, 0.0) for lab in LABELS}
         # ... but never where the model flags the label itself
-        flag_at = {lab: min(self.model_review[lab], self.model_block[lab]) for lab in LABELS}
         self._weak_vetoed_under = {lab: min(self.veto_weak[lab], flag_at[lab]) for lab in LABELS}
         self._strong_vetoed_under = {lab: min(self.veto_strong[lab], flag_at[lab]) for lab in LABELS}
         self.explain_top_k = int(m.get("explain_top_k", 5))

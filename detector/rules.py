@@ -4,7 +4,8 @@ Phrases of every language go into one Aho-Corasick automaton (one pass, works on
 patterns are regexes, run only when a literal each match needs is present (detector/prefilter.py). A rule
 fires on its own phrase/pattern, optionally only when its `all_of` cues stand within `window` characters, or
 on the co-occurrence of its cues alone. A negation or refusal cue in the same clause turns a hit into
-`review` or clears it.
+`review` or clears it; one after the hit may also reach a clause or two further, and then only weakens it
+(`negation_after_breaks` in common.yaml).
 """
 
 from __future__ import annotations
