@@ -158,9 +158,7 @@ class Detector:
             raise ValueError("texts, contexts and langs must have the same length")
         do_mask = self.mask_pii if mask_pii is None else mask_pii
         prepared = self._prepare_many(texts, [_as_context(c) for c in contexts], langs)
-        probs = None
-        if self.model is not None and self.policy.model_enabled and prepared:
-            probs = self.model.predict_proba([p.norm.text for p in prepared], [p.cues for p in prepared])
+        probs = self._probabilities(prepared) if self.policy.model_enabled else None
         return [
             self._verdict(p, None if probs is None else probs[i], do_mask) for i, p in enumerate(prepared)
         ]
@@ -290,9 +288,7 @@ class Detector:
                 decision="allow", labels=[], language=p.language, detector_version=self.version
             )
         table = None
-        by_label: dict[str, list[RuleHit]] = {}
-        for hit in p.hits:
-            by_label.setdefault(hit.rule.label, []).append(hit)
+        by_label = _hits_by_label(p.hits)
         results: list[LabelResult] = []
         overall = "allow"
         skip_quiet = self.policy.zero_rule_score_allows
@@ -327,6 +323,12 @@ class Detector:
             decision=overall, labels=results, language=p.language, detector_version=self.version
         )
 
+    def _probabilities(self, prepared: list[_Prepared]) -> np.ndarray | None:
+        """The model's (messages, labels) probabilities for prepared messages; None without a model."""
+        if self.model is None or not prepared:
+            return None
+        return self.model.predict_proba([p.norm.text for p in prepared], [p.cues for p in prepared])
+
     def _rule_evidence(self, hits: list[RuleHit]) -> tuple[float, bool, bool]:
         """One label's rule hits as the policy weighs them: (rule score, every hit negated, vetoable). A rule
         counts once, by its strongest hit, a plain hit before a negated one."""
@@ -351,13 +353,11 @@ class Detector:
             "all_negated": np.zeros(shape, dtype=bool),
             "vetoable": np.ones(shape, dtype=bool),
         }
-        if self.model is not None and prepared:
-            texts_, cues = [p.norm.text for p in prepared], [p.cues for p in prepared]
-            out["model"][:] = self.model.predict_proba(texts_, cues)
+        probs = self._probabilities(prepared)
+        if probs is not None:
+            out["model"][:] = probs
         for i, p in enumerate(prepared):
-            by_label: dict[str, list[RuleHit]] = {}
-            for hit in p.hits:
-                by_label.setdefault(hit.rule.label, []).append(hit)
+            by_label = _hits_by_label(p.hits)
             for j, label in enumerate(LABELS):
                 if label in by_label:
                     row = self._rule_evidence(by_label[label])
@@ -382,6 +382,13 @@ class Detector:
                 )
             )
         return out
+
+
+def _hits_by_label(hits: list[RuleHit]) -> dict[str, list[RuleHit]]:
+    by_label: dict[str, list[RuleHit]] = {}
+    for hit in hits:
+        by_label.setdefault(hit.rule.label, []).append(hit)
+    return by_label
 
 
 def _names(p: _Prepared) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from detector import Detector
+from detector.evaluation import prf
 from detector.labels import LABELS
 from detector.policy import Policy
 from training.splits import label_matrix, load_splits
@@ -61,10 +62,10 @@ def fused_flags(
 
 
 def label_f1(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
-    tp = (pred & (y == 1)).sum(0)
-    fp = (pred & (y == 0)).sum(0)
-    fn = (~pred & (y == 1)).sum(0)
-    return 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    """F1 per label (column), as the evaluation reports it."""
+    positive = y == 1
+    counts = zip((pred & positive).sum(0), (pred & ~positive).sum(0), (~pred & positive).sum(0), strict=True)
+    return np.array([prf(int(tp), int(fp), int(fn))[2] for tp, fp, fn in counts])
 
 
 def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
