@@ -245,7 +245,7 @@ class Detector:
         for weight, _, _, s, e, hit in _strongest_spans(self._evidence_spans(p, hits)):
             os_, oe, text, masked = self._span_text(p, s, e, do_mask)
             out.append(
-                Evidence.model_construct(
+                Evidence(
                     start=os_,
                     end=oe,
                     text=text,
@@ -284,9 +284,7 @@ class Detector:
         flag_at = self.policy.model_flag_vector
         if not p.hits and (probs is None or (probs < flag_at).all()):
             # nothing fired and the model is under every threshold that could flag: allow without the loop
-            return Verdict.model_construct(
-                decision="allow", labels=[], language=p.language, detector_version=self.version
-            )
+            return Verdict(decision="allow", labels=[], language=p.language, detector_version=self.version)
         table = None
         by_label = _hits_by_label(p.hits)
         results: list[LabelResult] = []
@@ -306,9 +304,9 @@ class Detector:
                 if table is None:  # hashed once per message, whatever the number of labels
                     table = self.model.gram_table(p.norm.text)
                 evidence = self._model_evidence(p, label, do_mask, table)
-            # built from trusted internal values: construct without re-validating (hot path)
+            # validated: pydantic-core's validating constructor is faster than model_construct's Python
             results.append(
-                LabelResult.model_construct(
+                LabelResult(
                     label=label,
                     score=min(1.0, d.score),
                     decision=d.decision,
@@ -319,9 +317,7 @@ class Detector:
                 )
             )
             overall = stricter(overall, d.decision)
-        return Verdict.model_construct(
-            decision=overall, labels=results, language=p.language, detector_version=self.version
-        )
+        return Verdict(decision=overall, labels=results, language=p.language, detector_version=self.version)
 
     def _probabilities(self, prepared: list[_Prepared]) -> np.ndarray | None:
         """The model's (messages, labels) probabilities for prepared messages; None without a model."""
