@@ -13,9 +13,18 @@ import yaml
 from datasketch import MinHash, MinHashLSH
 
 from detector.labels import LABELS, LANGUAGES
-from training import CORPUS_LANGS, CORPUS_PATH, KINDS, ROW_KEYS, TEMPLATES_DIR, external
+from training import (
+    CORPUS_LANGS,
+    CORPUS_PATH,
+    KINDS,
+    ROW_KEYS,
+    TEMPLATES_DIR,
+    TRAIN_ONLY_DIR,
+    TRAIN_ONLY_PREFIX,
+    external,
+)
 from training import augment as aug
-from training.generate_corpus import generate, load_pack, render, write_jsonl
+from training.generate_corpus import generate, generate_corpus, load_pack, render, write_jsonl
 from training.splits import (
     assign_splits,
     corpus_sha256,
@@ -59,7 +68,9 @@ def test_schema(corpus: list[dict]) -> None:
         assert (row["kind"] in NEGATIVE_KINDS) == (row["labels"] == [])
         assert re.fullmatch(r"template(:v1(\+noise)?|\+obfuscation|\+codemix)", row["source"])
         assert (row["lang"] == "mixed") == (row["source"] == "template+codemix")
-        lang, category, idx = row["group"].split(":")
+        group = row["group"].removeprefix(TRAIN_ONLY_PREFIX + ":")
+        assert (group != row["group"]) == row["id"].startswith(TRAIN_ONLY_PREFIX + "-")
+        lang, category, idx = group.split(":")
         assert lang in LANGUAGES and idx.isdigit()
         assert category in (*LABELS, "multi", "hard_negative", "compliant")
 
@@ -106,8 +117,11 @@ def test_hard_negatives_cover_the_policy_cases(corpus: list[dict]) -> None:
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
     out = tmp_path / "corpus.jsonl"
-    write_jsonl(generate(), out)
+    write_jsonl(generate_corpus(), out)
     assert out.read_bytes() == CORPUS_PATH.read_bytes()
+    # the training-only templates draw their own random stream: the split rows do not depend on them
+    split_rows = generate()
+    assert read_corpus()[: len(split_rows)] == split_rows
     assert len(corpus_sha256()) == 64
 
 
@@ -225,10 +239,15 @@ def test_no_external_text_in_the_committed_corpus(external_rows: list[dict]) -> 
 # ----- splits -----------------------------------------------------------------------------------------------
 
 
+def _train_only(row: dict) -> bool:
+    return row["group"].startswith(TRAIN_ONLY_PREFIX + ":")
+
+
 def test_split_shape(splits: dict[str, list[dict]]) -> None:
     assert set(splits) == {"train", "validation", "test"}
-    total = sum(len(v) for v in splits.values())
-    assert 0.62 < len(splits["train"]) / total < 0.78
+    # the 70/15/15 cut is over the split templates; the training-only rows come on top
+    total = sum(len(v) for v in splits.values()) - sum(map(_train_only, splits["train"]))
+    assert 0.62 < (len(splits["train"]) - sum(map(_train_only, splits["train"]))) / total < 0.78
     for name in ("validation", "test"):
         assert 0.10 < len(splits[name]) / total < 0.20
         labels = Counter(lab for r in splits[name] for lab in r["labels"])
@@ -236,6 +255,19 @@ def test_split_shape(splits: dict[str, list[dict]]) -> None:
         langs = Counter(r["lang"] for r in splits[name])
         assert all(langs[lang] > 0 for lang in CORPUS_LANGS), (name, langs)
         assert any(r["source"].startswith("external:") for r in splits[name])
+
+
+def test_training_only_templates_are_only_in_train(corpus: list[dict], splits: dict[str, list[dict]]) -> None:
+    assert not any(_train_only(r) for name in ("validation", "test") for r in splits[name])
+    train_only = [r for r in splits["train"] if _train_only(r)]
+    # every training-only template produced rows, in every language and category
+    for lang in LANGUAGES:
+        data = yaml.safe_load((TRAIN_ONLY_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))["templates"]
+        groups = {r["group"] for r in corpus if r["group"].startswith(f"{TRAIN_ONLY_PREFIX}:{lang}:")}
+        assert len(groups) == sum(len(v) for v in data.values()), lang
+        assert set(data) == {*LABELS, "multi", "hard_negative", "compliant"}, lang
+    # near twins of split rows are dropped: dedupe keeps a cluster's first row, and split rows come first
+    assert 0.8 * sum(map(_train_only, corpus)) < len(train_only) <= sum(map(_train_only, corpus))
 
 
 def test_templates_and_ids_never_straddle_splits(splits: dict[str, list[dict]]) -> None:

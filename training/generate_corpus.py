@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from detector.labels import LABELS, LANGUAGES
-from training import CORPUS_PATH, TEMPLATES_DIR
+from training import CORPUS_PATH, TEMPLATES_DIR, TRAIN_ONLY_DIR, TRAIN_ONLY_PREFIX
 from training import augment as aug
 from training.splits import NearDupIndex
 
@@ -289,6 +289,12 @@ def generate(
     return rows
 
 
+def generate_corpus(seed: int = SEED) -> list[dict[str, Any]]:
+    """The committed corpus: the split templates' rows, then the training-only templates' rows (their own
+    random stream, so adding training-only templates leaves the split rows, and so the splits, unchanged)."""
+    return generate(seed) + generate(seed, overlay_dir=TRAIN_ONLY_DIR, prefix=TRAIN_ONLY_PREFIX)
+
+
 def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
     """One JSON object a line, UTF-8, fixed key order, LF endings."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -302,7 +308,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=CORPUS_PATH)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    rows = generate(args.seed)
+    rows = generate_corpus(args.seed)
     write_jsonl(rows, args.out)
     print(f"wrote {len(rows)} rows to {args.out}")
 

@@ -8,6 +8,8 @@
 2. Generated rows are split by ``group`` (template id): within each (lang, category) class the groups are
    ordered by a stable hash and cut 70/15/15 by rank, so every split sees every label and language and test
    templates are never seen in training. Code-mixed and obfuscated rows share their template's group.
+   Rows of the training-only templates (``templates/train_only/``, groups ``trainonly:...``) all go to train:
+   more wording to learn from, while validation and test keep their templates.
 3. External rows are split by a stable hash of their text, ranked within each label set (stratified),
    70/15/15.
 
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from training import CORPUS_PATH
+from training import CORPUS_PATH, TRAIN_ONLY_PREFIX
 
 NUM_PERM = 128
 LSH_PARAMS = (25, 5)  # bands, rows
@@ -160,9 +162,12 @@ def assign_splits(rows: list[dict[str, Any]], seed: int = 13) -> dict[str, list[
     ext = [r for r in rows if r["source"].startswith("external:")]
 
     by_class: dict[str, set[str]] = defaultdict(set)
-    for r in gen:
-        by_class[_group_class(r["group"])].add(r["group"])
     group_split: dict[str, str] = {}
+    for r in gen:
+        if r["group"].startswith(TRAIN_ONLY_PREFIX + ":"):
+            group_split[r["group"]] = "train"
+        else:
+            by_class[_group_class(r["group"])].add(r["group"])
     for cls in sorted(by_class):
         group_split.update(_rank_split(sorted(by_class[cls]), seed))
 
