@@ -25,7 +25,7 @@ from training.fusion import rule_flags, veto_levels
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.5"
+MODEL_VERSION = "2026.11.6"
 BLOCK_PRECISION = 0.95
 REVIEW_PRECISION = 0.9
 # Floors: a calibrated probability below these never reviews/blocks on its own, however precise it looked
@@ -339,6 +339,8 @@ Hashed character n-grams {card["features"]["char_ngram_range"]} of the normalise
 segmented with PyThaiNLP, Chinese with jieba, Vietnamese syllable bigrams), and the rule engine's cue hits;
 one
 L2 logistic regression per label, Platt-calibrated on {card["folds"]}-fold group-wise out-of-fold scores.
+Fit on the train and validation splits; the train split includes the rows of the training-only templates
+(`training/templates/train_only/`, by other writers), which never enter validation or test.
 Thresholds: {card["threshold_policy"]}. Artifact {card["artifact_bytes"] / 1e6:.1f} MB, sha256
 `{card["artifact_sha256"]}` (checked before loading).
 
