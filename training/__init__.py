@@ -8,7 +8,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = TRAINING_DIR / "templates"
 CORPUS_PATH = TRAINING_DIR / "data" / "corpus.jsonl"
-# templates whose rows always go to the train split (see templates/train_only/*.yaml); their groups start so
+# templates whose rows always go to the train split (templates/train_only/*.yaml); their row ids and template
+# groups start with TRAIN_ONLY_PREFIX
 TRAIN_ONLY_DIR = TEMPLATES_DIR / "train_only"
 TRAIN_ONLY_PREFIX = "trainonly"
 
