@@ -87,6 +87,20 @@ def test_unknown_model_without_card_is_refused(tmp_path: Path) -> None:
         load_model(unknown)
 
 
+def test_model_card_text_follows_the_card(card: dict) -> None:
+    """MODEL_CARD.md is what `model_card_markdown` makes of card.json (no stale hand edits), and its limits
+    name the weakest language and label from the card's own metrics."""
+    from training.train import model_card_markdown
+
+    text = (MODEL_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert text == model_card_markdown(card)
+    fused = card["metrics"]["fused"]
+    worst_lang = min(fused["per_language"], key=fused["per_language"].get)
+    assert f"{worst_lang} {fused['per_language'][worst_lang]:.3f}" in text
+    worst_label = min(fused["per_label"], key=lambda x: x["recall"])
+    assert f"{worst_label['label']} {worst_label['recall']:.3f}" in text
+
+
 def test_quality_on_held_out_split(detector: Detector, test_rows: list[dict]) -> None:
     rep = evaluate(detector, test_rows)
     # Measured (model 2026.11.6, see README): macro-F1 0.908, compliant FPR 2.29%, weakest language id 0.865.

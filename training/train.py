@@ -316,6 +316,12 @@ def comparison_table(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def _weakest(scores: dict[str, float], k: int = 2) -> str:
+    """The `k` lowest scores, as "name 0.865, name 0.886"."""
+    lowest = sorted(scores.items(), key=lambda kv: kv[1])[:k]
+    return ", ".join(f"{name} {score:.3f}" for name, score in lowest)
+
+
 def model_card_markdown(card: dict) -> str:
     m = card["metrics"]
     real = "\n".join(
@@ -364,8 +370,10 @@ rules; never trained on, never used to choose a setting. The closest figure here
 - Trained mostly on generated messages (written per language from templates, with obfuscation and
   code-mixing), plus real SMS corpora that are not marketplace chat: expect lower recall on phrasings unlike
   the templates, and measure on your own labelled chat before relying on `block` alone.
-- Tagalog/Taglish and Traditional Chinese are the weakest languages; data_retention and unsolicited_shipment
-  the weakest labels (recall), see card.json for per-label and per-language figures.
+- Weakest languages (macro-F1): {_weakest(m["fused"]["per_language"])} on the test split;
+  {_weakest(m["fresh_writer"]["fused"]["per_language"])} on the fresh-writer set. Weakest labels (recall, test
+  split): {_weakest({x["label"]: x["recall"] for x in m["fused"]["per_label"]})}. card.json has every
+  per-label and per-language figure.
 - Khmer, Burmese, Lao and other languages are out of scope.
 - Personal names are recognised from their context only (titles, form fields, a number after them) and are
   masked in evidence; a leak of another buyer's name alone, without their contact details, is not caught.
