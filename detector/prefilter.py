@@ -319,12 +319,10 @@ class Prefilter:
                 gates.update(lit.gate)
         gated = self._gated
         for end, lit in found:
-            if not lit.both:  # a literal that only makes patterns scan or lets gated ones through
-                continue
             start = end - lit.length + 1
             # "\bin" not in "shipping": the word-boundary starts count only after a non-word character
             at_word = lit.word and not (start > 0 and _word_char(text[start - 1]))
-            if gates and lit.gated and not gates.isdisjoint(lit.gated):
+            if lit.gated and not gates.isdisjoint(lit.gated):
                 ids = [i for i in (lit.both if at_word else lit.any) if i in gates or i not in gated]
             else:
                 ids = lit.both_open if at_word else lit.any_open

@@ -139,11 +139,6 @@ class RuleEngine:
                     self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)
         for i, starts in anchored.items():  # every match starts at one of its literals: try those only
             kind, entry, rx = patterns[i]
-            if len(starts) == 1:  # the usual case, without the generator
-                m = rx.match(text, starts[0])
-                if m is not None and m.end() > m.start():
-                    self._collect(kind, entry, Span(entry.id, m.start(), m.end()), cues, direct, negs)
-                continue
             for m in anchored_matches(rx, text, starts):
                 s, e = m.span()
                 self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)

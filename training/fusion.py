@@ -61,24 +61,26 @@ def fused_flags(
     return rule_flags(inputs, det.policy, p, weak, strong, flag_at) | (p >= flag_at)
 
 
-def label_f1(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """F1 per label (column), as the evaluation reports it."""
+def f1_score(pred: np.ndarray, y: np.ndarray) -> float:
+    """F1 of one label's flags against its 0/1 truth, as the evaluation reports it."""
     positive = y == 1
-    counts = zip((pred & positive).sum(0), (pred & ~positive).sum(0), (~pred & positive).sum(0), strict=True)
-    return np.array([prf(int(tp), int(fp), int(fn))[2] for tp, fp, fn in counts])
+    return prf(int((pred & positive).sum()), int((pred & ~positive).sum()), int((~pred & positive).sum()))[2]
+
+
+def measure(
+    inputs: dict[str, np.ndarray], det: Detector, y: np.ndarray, weak: np.ndarray, strong: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """(F1 per label, compliant FPR) of the fused flags with these vetoes."""
+    pred = fused_flags(inputs, det, weak, strong)
+    f1 = np.array([f1_score(pred[:, j], y[:, j]) for j in range(y.shape[1])])
+    return f1, float(pred[~y.any(axis=1)].any(axis=1).mean())
 
 
 def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per label, the (weak, strong) veto with the best validation F1, kept at the current setting unless the
     gain reaches MIN_GAIN and the compliant FPR does not rise."""
     weak, strong = veto_levels(det.policy)
-    compliant = ~y_val.any(axis=1)
-
-    def measure(w: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, float]:
-        pred = fused_flags(val, det, w, s)
-        return label_f1(pred, y_val), float(pred[compliant].any(axis=1).mean())
-
-    base_f1, base_fpr = measure(weak, strong)
+    base_f1, base_fpr = measure(val, det, y_val, weak, strong)
     for j in range(len(LABELS)):
         best = (base_f1[j] + MIN_GAIN, weak[j], strong[j])
         for w in GRID:
@@ -87,7 +89,7 @@ def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.
                     continue
                 cw, cs = weak.copy(), strong.copy()
                 cw[j], cs[j] = w, s
-                f1, fpr = measure(cw, cs)
+                f1, fpr = measure(val, det, y_val, cw, cs)
                 if f1[j] > best[0] + 1e-9 and fpr <= base_fpr + 1e-12:
                     best = (f1[j], w, s)
         weak[j], strong[j] = best[1], best[2]
@@ -97,9 +99,7 @@ def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.
 def report(
     name: str, det: Detector, inputs: dict, y: np.ndarray, weak: np.ndarray, strong: np.ndarray
 ) -> str:
-    pred = fused_flags(inputs, det, weak, strong)
-    f1 = label_f1(pred, y)
-    fpr = pred[~y.any(axis=1)].any(axis=1).mean()
+    f1, fpr = measure(inputs, det, y, weak, strong)
     return f"{name}: macro-F1 {f1.mean():.4f}, compliant FPR {fpr:.4f}, per label " + " ".join(
         f"{x:.3f}" for x in f1
     )

@@ -18,10 +18,10 @@ import numpy as np
 
 from detector import Detector, __version__
 from detector.classifier import ShippedModel, TextClassifier
-from detector.evaluation import evaluate, prf, variants
+from detector.evaluation import evaluate, variants
 from detector.labels import LABELS
 from detector.model_store import ARTIFACT, CARD, sha256_file
-from training.fusion import rule_flags, veto_levels
+from training.fusion import f1_score, rule_flags, veto_levels
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,11 +84,6 @@ def _threshold(y: np.ndarray, p: np.ndarray, precision: float) -> float:
 THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 .. 0.99
 
 
-def _f1(pred: np.ndarray, y: np.ndarray) -> float:
-    positive = y == 1
-    return prf(int((pred & positive).sum()), int((pred & ~positive).sum()), int((~pred & positive).sum()))[2]
-
-
 def _fit_fpr_budget(
     thresholds: dict[str, dict[str, float]], Y: np.ndarray, p: np.ndarray, rule_flags: np.ndarray
 ) -> None:
@@ -107,7 +102,7 @@ def _fit_fpr_budget(
         return rule_flags[:, j] | (p[:, j] >= t)
 
     preds = [label_pred(j, grid[level[j]]) for j in range(len(LABELS))]
-    f1 = [_f1(preds[j], Y[:, j]) for j in range(len(LABELS))]
+    f1 = [f1_score(preds[j], Y[:, j]) for j in range(len(LABELS))]
     flagged = np.any([pr[compliant] for pr in preds], axis=0)
     while True:
         best = None
@@ -115,7 +110,7 @@ def _fit_fpr_budget(
             if level[j] <= lowest[j]:
                 continue
             pred = label_pred(j, grid[level[j] - 1])
-            gain = _f1(pred, Y[:, j]) - f1[j]
+            gain = f1_score(pred, Y[:, j]) - f1[j]
             new_flagged = flagged | pred[compliant]
             cost = int(new_flagged.sum() - flagged.sum())
             if gain <= 0 or (cost > 0 and new_flagged.sum() / n_comp > FPR_BUDGET):
@@ -127,7 +122,7 @@ def _fit_fpr_budget(
             break
         _, j, preds[j], flagged = best
         level[j] -= 1
-        f1[j] = _f1(preds[j], Y[:, j])
+        f1[j] = f1_score(preds[j], Y[:, j])
     for j, lab in enumerate(LABELS):  # max: a precision-based threshold above the grid stays as it is
         thresholds[lab]["review"] = round(max(float(grid[level[j]]), thresholds[lab]["review"]), 4)
         thresholds[lab]["block"] = round(max(thresholds[lab]["block"], thresholds[lab]["review"]), 4)
