@@ -170,32 +170,76 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def _leading(items, boundary: bool = False) -> tuple[set[str], bool] | None:
-    """Literals one of which every match STARTS with (after zero-width assertions), and whether a word
-    boundary (\\b) stands before them; None when unknown."""
-    run: list[str] = []
-    for op, av in items:
-        if op is sre_c.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            break
-        if op is sre_c.AT:
-            boundary = boundary or av is sre_c.AT_BOUNDARY
-            continue
-        if op is sre_c.ASSERT_NOT or (op is sre_c.ASSERT and av[0] < 0):
-            continue  # zero-width: negative lookarounds, lookbehinds
-        if op is sre_c.SUBPATTERN:
-            return _leading(av[-1], boundary)
-        if op is sre_c.BRANCH:
-            alts = [_leading(alt, boundary) for alt in av[1]]
-            if any(a is None for a in alts):
-                return None
-            return set().union(*(a[0] for a in alts)), all(a[1] for a in alts)
-        return None
-    if run and _usable("".join(run)):
-        return {"".join(run)}, boundary
+# The leading literals are extended through what follows them (alternations, optional characters) while
+# there are at most this many, and no further than this many characters: "\\b(?:ni|si) " starts with
+# "ni " or "si ", far rarer in text than "ni" or "si", so the pattern is tried at fewer places.
+_MAX_STARTS = 48
+_LONG_ENOUGH = 8
+
+# (string, complete, boundary): a string every match of a parsed piece starts with; complete when it is the
+# whole of what the piece matched (what follows the piece may be appended); boundary when a word boundary
+# (\\b) stands before its first character.
+_Start = tuple[str, bool, bool]
+
+
+def _item_starts(op, av) -> list[_Start] | None:
+    """The starts of one parsed item; None when unknown (a class of characters, a backreference...)."""
+    if op is sre_c.LITERAL:
+        return [(chr(av), True, False)]
+    if op is sre_c.AT:
+        return [("", True, av is sre_c.AT_BOUNDARY)]
+    if op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+        return [("", True, False)]  # lookarounds are zero-width: what follows still has to match
+    if op is sre_c.SUBPATTERN:
+        return _seq_starts(av[-1])
+    if op is getattr(sre_c, "ATOMIC_GROUP", None):
+        return _seq_starts(av)
+    if op is sre_c.BRANCH:
+        alts = [_seq_starts(alt) for alt in av[1]]
+        return None if any(a is None for a in alts) else [x for a in alts for x in a]
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
+        lo, hi, body = av
+        starts = _seq_starts(body)
+        if starts is None:
+            return None
+        if not (lo == hi == 1 or (lo == 0 and hi == 1)):
+            starts = [(t, False, b) for t, _, b in starts]  # after one repetition, the rest is unknown
+        return ([("", True, False)] if lo == 0 else []) + starts
+    if op is sre_c.IN and 0 < len(av) <= 8 and all(o is sre_c.LITERAL for o, _ in av):
+        return [(chr(a), True, False) for _, a in av]
     return None
+
+
+def _seq_starts(items) -> list[_Start] | None:
+    """The starts of a parsed sequence: each item's starts appended to the open strings, until an item is
+    unknown, the strings are long enough or there would be too many of them."""
+    out: list[_Start] = [("", True, False)]
+    for op, av in items:
+        open_ = [s for s, c, _ in out if c]
+        if not open_:
+            break
+        piece = _item_starts(op, av)
+        grown = len(out) - len(open_) + len(open_) * len(piece or ())
+        if piece is None or (grown > _MAX_STARTS and all(_usable(s) for s in open_)):
+            return [(s, False, b) for s, _, b in out]
+        out = [
+            (s + t, tc and len(s + t) < _LONG_ENOUGH, b if s else (b or tb)) if c else (s, c, b)
+            for s, c, b in out
+            for t, tc, tb in (piece if c else [("", False, False)])
+        ]
+    return out
+
+
+def _leading(items) -> tuple[set[str], bool] | None:
+    """Literals one of which every match STARTS with, each as long as the pattern makes sure (up to
+    _LONG_ENOUGH characters), and whether a word boundary (\\b) stands before them; None when unknown."""
+    starts = _seq_starts(items)
+    if not starts or not all(_usable(s) for s, _, _ in starts):
+        return None
+    found = {s for s, _, _ in starts}
+    # a literal that extends another adds nothing: the shorter one already marks the same start
+    kept = {s for s in found if not any(o != s and s.startswith(o) for o in found)}
+    return kept, all(b for _, _, b in starts)
 
 
 def _leading_of(parsed) -> tuple[set[str], bool] | None:

@@ -40,6 +40,10 @@ class RuleHit:
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # ASCII alnum
 
 
+def _span_order(span: Span) -> tuple[int, int, str]:
+    return span.start, span.end, span.name
+
+
 def _is_word_char(c: str) -> bool:
     return c in _WORD_CHARS
 
@@ -142,6 +146,13 @@ class RuleEngine:
             for m in anchored_matches(rx, text, starts):
                 s, e = m.span()
                 self._collect(kind, entry, Span(entry.id, s, e), cues, direct, negs)
+        # in text order, whatever order the phrases and patterns ran in: a combination's anchor and the
+        # nearest cue are the first in the text (the prefilter decides which patterns run, not the evidence)
+        for spans in cues.values():
+            if len(spans) > 1:
+                spans.sort(key=_span_order)
+        if len(negs) > 1:
+            negs.sort(key=lambda ns: (ns[1].start, ns[1].end, ns[0].id))
         hits = [RuleHit(rule, s.start, s.end) for rule, s in direct]
         return cues, hits, negs
 

@@ -58,11 +58,20 @@ def test_prefilter_never_skips_a_matching_lexicon_pattern(lexicon_prefilter) -> 
 @pytest.mark.parametrize(
     "pattern,expected",
     [
-        (r"\b(?:join|add you) (?:our|my) group", ({"join", "add you"}, True)),
+        # extended through what follows, up to 8 characters
+        (r"\b(?:join|add you) (?:our|my) group", ({"join our", "join my ", "add you "}, True)),
         (r"(?<![a-z])(?:fps|payme)(?![a-z])", ({"fps", "payme"}, False)),
         (r"abc|\bde", ({"abc", "de"}, False)),
         (r"\w+ (?=sample)", None),
         (r"(?:\+ ?)?\d{7}", None),
+        # optional characters and small classes expand; a literal extending another is dropped
+        (r"\b(?:na-?add|in-?add)\b", ({"naadd", "na-add", "inadd", "in-add"}, True)),
+        (r"\b(?:si|sila|ni) (?!rider)", ({"si ", "sila ", "ni "}, True)),
+        (r"(?:foo )?ba[rz]", ({"foo bar", "foo baz", "bar", "baz"}, False)),
+        (r"(?:\bfoo )?bar", ({"foo bar", "bar"}, False)),  # the boundary is not before every start
+        (r"\bok(?:ay)+ la", ({"okay"}, True)),  # past a repetition: unknown, stop
+        (r"(?:ab|abc)d", ({"abd", "abcd"}, False)),
+        (r"(?:a|ab)", None),  # "a" alone is too short
     ],
 )
 def test_leading_literals(pattern: str, expected) -> None:
@@ -96,3 +105,23 @@ def test_prefilter_skips_most_patterns_on_plain_text() -> None:
         regex.escape("t.me/+") + r"\S+",
     ]
     assert Prefilter(pats).candidates("your parcel is on the way, thank you") == []
+
+
+def test_rule_hits_do_not_depend_on_the_prefilters_plan(rules_detector: Detector, monkeypatch) -> None:
+    """Every pattern scanned over the whole text, in lexicon order, gives the same hits, spans and evidence
+    parts as the prefilter's plan: the plan may only skip patterns that cannot match."""
+    engine = rules_detector.engine
+    texts = [normalize_text(json.loads(line)["text"]) for line in CORPUS.open(encoding="utf-8")][2::7]
+
+    def hits(text: str) -> list[tuple]:
+        found, cues = engine.match(text)
+        return sorted(
+            (h.rule.id, h.start, h.end, [(p.name, p.start, p.end) for p in h.parts], repr(h.negated_by))
+            for h in found
+        ) + sorted(cues)
+
+    planned = [hits(t) for t in texts]
+    everything = (list(range(len(engine._patterns))), {})
+    monkeypatch.setattr(engine._prefilter, "plan", lambda text: everything)
+    assert [hits(t) for t in texts] == planned
+    assert sum(bool(h) for h in planned) > 1000
