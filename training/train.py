@@ -242,7 +242,8 @@ def train(
     metrics = evaluate_variants(out_dir, splits["test"])
     from training.fresh import fresh_report, fresh_rows  # imports this module
 
-    metrics["fresh_writer"] = fresh_report(fresh_rows(), out_dir)
+    # a development model is compared on the fresh dev set: the fresh test set only measures shipped models
+    metrics["fresh_writer"] = fresh_report(fresh_rows("dev" if dev else "test"), out_dir)
     card["metrics"] = metrics
     (out_dir / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "MODEL_CARD.md").write_text(model_card_markdown(card), encoding="utf-8")
