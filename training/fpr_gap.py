@@ -3,7 +3,7 @@
 
 Fits the classifier the way `training.train` does, but on the train split alone, and compares, at a few
 thresholds, its out-of-fold compliant FPR inside the train split with its FPR on the validation split
-(templates it never saw). The test split is not touched. The ratio sets `training.train.FPR_BUDGET`.
+(templates it never saw). The test split is not touched. The ratio informs `training.train.MODEL_FPR_BUDGET`.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
-"""Choose the policy's per-label model veto on the validation split: `python -m training.fusion --model DIR`.
+"""Choose the policy's per-label model veto: `python -m training.fusion --model DIR`.
 
 DIR is a development model (`python -m training.train --dev --out DIR`: fit on the train split only), so the
-validation split is unseen by the model, as real traffic is. The rules were written with the corpus in view,
-so their false positives show mostly where a label's convention differs from what a rule reads (a group
-invite that also says "instead of this chat", a premium-rate number in SMS spam); the model, which learnt the
-labels, is then the better judge. For each label, each (weak, strong) veto pair of the grid is scored by that
-label's F1 on validation, the compliant FPR not allowed to rise; a pair replaces the current one only when it
-gains at least MIN_GAIN. The fresh-writer dev set is reported beside it as a second opinion. The test split
-and the fresh-writer test set are never read. Prints the `fusion.model_veto_below` block for
-detector/config/policy.yaml.
+validation split and the fresh-writer dev set are unseen by the model, as real traffic is. The rules were
+written with the corpus in view, so their false positives show mostly where a label's convention differs from
+what a rule reads (a group invite that also says "instead of this chat", a premium-rate number in SMS spam)
+and on wording their writers never saw (the fresh dev set: the rules flag some 8% of its compliant messages,
+against 0.6% of validation's); the model, which learnt the labels from more writers, is then the better judge.
+For each label, each (weak, strong) veto pair of the grid is scored by that label's F1 on validation and the
+fresh dev set pooled, the pooled compliant FPR not allowed to rise; a pair replaces the current one only when
+it gains at least MIN_GAIN. The test split and the fresh-writer test set are never read. Prints the
+`fusion.model_veto_below` block for detector/config/policy.yaml.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def measure(
 
 
 def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per label, the (weak, strong) veto with the best validation F1, kept at the current setting unless the
+    """Per label, the (weak, strong) veto with the best F1 on `val`, kept at the current setting unless the
     gain reaches MIN_GAIN and the compliant FPR does not rise."""
     weak, strong = veto_levels(det.policy)
     base_f1, base_fpr = measure(val, det, y_val, weak, strong)
@@ -117,7 +118,8 @@ def main() -> None:
     dev_rows = fresh_rows("dev")
     dev, y_dev = det.fusion_inputs([r["text"] for r in dev_rows]), label_matrix(dev_rows)
     weak0, strong0 = veto_levels(det.policy)
-    weak, strong = choose(det, val, y_val)
+    pooled = {k: np.concatenate([val[k], dev[k]]) for k in val}
+    weak, strong = choose(det, pooled, np.concatenate([y_val, y_dev]))
     for name, w, s in (("current", weak0, strong0), ("chosen", weak, strong)):
         print(report(f"{name:8s} validation", det, val, y_val, w, s))
         print(report(f"{name:8s} fresh dev ", det, dev, y_dev, w, s))

@@ -32,10 +32,13 @@ REVIEW_PRECISION = 0.9
 # out of fold (unseen templates are harder than seen ones).
 REVIEW_FLOOR = 0.5
 BLOCK_FLOOR = 0.8
-# Out-of-fold compliant FPR allowed. The product target is 2% on unseen templates, and those run about 2.2x
-# the out-of-fold rate: a model fit on the train split alone flags 1.8-2.3x as many validation (unseen)
-# compliant messages as its out-of-fold estimate says (`python -m training.fpr_gap`; the test split unused).
-FPR_BUDGET = 0.009
+# Out-of-fold compliant FPR the model may add to the rules' own flags. A budget on the total let the rules'
+# flags spend it: on the training-only templates (new wording, never in the held-out splits) the rules flag 3%
+# of compliant rows out of fold, against 0.2% of the split templates', which left the model no budget at all.
+# Chosen with development models (`python -m training.train --dev`: validation and the fresh dev set, the
+# test split unread): 0.004 keeps the validation FPR near 1% (0.006: 1.4%, 0.008: 1.6%). Out of fold now
+# overstates the model's FPR on unseen templates (`python -m training.fpr_gap`: ratio 0.7-0.8).
+MODEL_FPR_BUDGET = 0.004
 # Hard negatives (benign mentions of apps, phones, samples, partners; refusals; negations) weigh this many
 # times an ordinary row in the fit: they are what the compliant false-positive rate is made of. Chosen on
 # out-of-fold macro-F1 at a fixed out-of-fold FPR (1, 2, 3, 5, 8, 12, 16 tried; the test split not used).
@@ -89,11 +92,12 @@ def _fit_fpr_budget(
 ) -> None:
     """Spend the false-positive budget where it buys most F1: every label's review threshold starts at the
     top of the grid and the label whose next step down gains most macro-F1 per compliant message newly
-    flagged goes down one step, while the out-of-fold compliant FPR (the rules' flags included, as the
-    policy's veto leaves them) stays within FPR_BUDGET. A label never goes below its precision-based review
-    threshold."""
+    flagged goes down one step, while the compliant messages the model flags beyond the rules' own flags
+    (as the policy's veto leaves them) stay within MODEL_FPR_BUDGET, out of fold. A compliant message the
+    rules flag anyway costs nothing. A label never goes below its precision-based review threshold."""
     compliant = ~Y.any(axis=1)
     n_comp = max(int(compliant.sum()), 1)
+    allowed = int(rule_flags[compliant].any(axis=1).sum()) + MODEL_FPR_BUDGET * n_comp
     grid = np.array(THRESHOLD_GRID)
     level = [len(grid) - 1] * len(LABELS)  # index into the grid, per label
     lowest = [int(np.searchsorted(grid, thresholds[lab]["review"])) for lab in LABELS]
@@ -113,7 +117,7 @@ def _fit_fpr_budget(
             gain = f1_score(pred, Y[:, j]) - f1[j]
             new_flagged = flagged | pred[compliant]
             cost = int(new_flagged.sum() - flagged.sum())
-            if gain <= 0 or (cost > 0 and new_flagged.sum() / n_comp > FPR_BUDGET):
+            if gain <= 0 or (cost > 0 and new_flagged.sum() > allowed):
                 continue
             value = gain / (cost + 0.5)  # free steps first, then F1 per flagged message
             if best is None or value > best[0]:
@@ -232,8 +236,8 @@ def train(
         f"precision >= {BLOCK_PRECISION} where recall allows (else best F1), at least "
         f"{BLOCK_FLOOR}; review at precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, "
         f"then each label's review threshold lowered from 0.99, where a step gains most macro-F1 per "
-        f"compliant message flagged, while the out-of-fold compliant FPR (the rules' own flags included) "
-        f"stays <= {FPR_BUDGET}; hard negatives weigh {HARD_NEGATIVE_WEIGHT}x in the fit",
+        f"compliant message flagged, while the out-of-fold compliant FPR the model adds to the rules' own "
+        f"flags stays <= {MODEL_FPR_BUDGET}; hard negatives weigh {HARD_NEGATIVE_WEIGHT}x in the fit",
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "train_seconds": round(train_seconds, 1),
         "data_sources": SOURCES,
