@@ -13,7 +13,10 @@ from training.splits import label_matrix, load_splits
 
 
 def _policy(veto) -> Policy:
-    return Policy(load_policy({"fusion": {"model_veto_below": veto}}))
+    """The shipped policy with its veto replaced whole (not merged: labels left out have no veto)."""
+    config = load_policy()
+    config["fusion"]["model_veto_below"] = veto
+    return Policy(config)
 
 
 def test_veto_is_per_label_and_per_strength() -> None:
