@@ -175,6 +175,7 @@ def _word_char(ch: str) -> bool:
 # "ni " or "si ", far rarer in text than "ni" or "si", so the pattern is tried at fewer places.
 _MAX_STARTS = 48
 _LONG_ENOUGH = 8
+_HARD_CAP = 1024  # even while the strings are still too short to use: optional classes multiply them
 
 # (string, complete, boundary): a string every match of a parsed piece starts with; complete when it is the
 # whole of what the piece matched (what follows the piece may be appended); boundary when a word boundary
@@ -220,7 +221,7 @@ def _seq_starts(items) -> list[_Start] | None:
             break
         piece = _item_starts(op, av)
         grown = len(out) - len(open_) + len(open_) * len(piece or ())
-        if piece is None or (grown > _MAX_STARTS and all(_usable(s) for s in open_)):
+        if piece is None or grown > _HARD_CAP or (grown > _MAX_STARTS and all(_usable(s) for s in open_)):
             return [(s, False, b) for s, _, b in out]
         out = [
             (s + t, tc and len(s + t) < _LONG_ENOUGH, b if s else (b or tb)) if c else (s, c, b)

@@ -72,6 +72,7 @@ def test_prefilter_never_skips_a_matching_lexicon_pattern(lexicon_prefilter) -> 
         (r"\bok(?:ay)+ la", ({"okay"}, True)),  # past a repetition: unknown, stop
         (r"(?:ab|abc)d", ({"abd", "abcd"}, False)),
         (r"(?:a|ab)", None),  # "a" alone is too short
+        (r"[ab]?" * 12 + "x", None),  # 3**12 short strings: given up on, not enumerated
     ],
 )
 def test_leading_literals(pattern: str, expected) -> None:
