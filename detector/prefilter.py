@@ -223,11 +223,14 @@ def _seq_starts(items) -> list[_Start] | None:
         grown = len(out) - len(open_) + len(open_) * len(piece or ())
         if piece is None or grown > _HARD_CAP or (grown > _MAX_STARTS and all(_usable(s) for s in open_)):
             return [(s, False, b) for s, _, b in out]
-        out = [
-            (s + t, tc and len(s + t) < _LONG_ENOUGH, b if s else (b or tb)) if c else (s, c, b)
-            for s, c, b in out
-            for t, tc, tb in (piece if c else [("", False, False)])
-        ]
+        grown_out: list[_Start] = []
+        for s, c, b in out:
+            if not c:
+                grown_out.append((s, c, b))  # already long enough, or ended: kept as it is
+                continue
+            for t, tc, tb in piece:
+                grown_out.append((s + t, tc and len(s + t) < _LONG_ENOUGH, b if s else (b or tb)))
+        out = grown_out
     return out
 
 

@@ -77,11 +77,12 @@ def measure(
     return f1, float(pred[~y.any(axis=1)].any(axis=1).mean())
 
 
-def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per label, the (weak, strong) veto with the best F1 on `val`, kept at the current setting unless the
-    gain reaches MIN_GAIN and the compliant FPR does not rise."""
+def choose(det: Detector, inputs: dict, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per label, the (weak, strong) veto with the best F1 on `inputs` (labels `y`; `main` passes validation
+    and the fresh dev set pooled), kept at the current setting unless the gain reaches MIN_GAIN and the
+    compliant FPR does not rise."""
     weak, strong = veto_levels(det.policy)
-    base_f1, base_fpr = measure(val, det, y_val, weak, strong)
+    base_f1, base_fpr = measure(inputs, det, y, weak, strong)
     for j in range(len(LABELS)):
         best = (base_f1[j] + MIN_GAIN, weak[j], strong[j])
         for w in GRID:
@@ -90,7 +91,7 @@ def choose(det: Detector, val: dict, y_val: np.ndarray) -> tuple[np.ndarray, np.
                     continue
                 cw, cs = weak.copy(), strong.copy()
                 cw[j], cs[j] = w, s
-                f1, fpr = measure(val, det, y_val, cw, cs)
+                f1, fpr = measure(inputs, det, y, cw, cs)
                 if f1[j] > best[0] + 1e-9 and fpr <= base_fpr + 1e-12:
                     best = (f1[j], w, s)
         weak[j], strong[j] = best[1], best[2]
