@@ -161,8 +161,11 @@ _SPACES = regex.compile(r"[^\S\n]{2,}|[^\S\n ]|\n{2,}|\n[^\S\n]+|[^\S\n]+\n")
 # Single letters separated by one separator: "w h a t s a p p", "w.h.a.t.s", "l-i-n-e", "W.A".
 _SPACED = regex.compile(r"(?<![\p{L}\p{N}])(?:\p{Latin}[ .\-_*·•|/]{1,2}){2,}\p{Latin}(?![\p{L}\p{N}])")
 _DOTTED_PAIR = regex.compile(r"(?<![\p{L}\p{N}.])\p{Latin}\.\p{Latin}\.?(?![\p{L}\p{N}])")
-# Words mixing letters with leet symbols/digits: "wh@ts4pp", "l1ne", "te1egram", "wh4t$app".
-_LEET_TOKEN = regex.compile(r"(?<![\p{L}\p{N}])[a-z0-9@$!|+]*[0-9@$!|+][a-z0-9@$!|+]*(?![\p{L}\p{N}])")
+# Words mixing letters with leet symbols/digits: "wh@ts4pp", "l1ne", "te1egram", "wh4t$app". Bounded by Latin
+# letters and digits only: Chinese and Thai run on without spaces ("加我l1ne", "แอดl1ne").
+_LEET_TOKEN = regex.compile(
+    r"(?<![\p{Latin}\p{N}])[a-z0-9@$!|+]*[0-9@$!|+][a-z0-9@$!|+]*(?![\p{Latin}\p{N}])"
+)
 
 
 # Gates: cheap tests, true whenever the rewrite they guard can change something. They use the standard

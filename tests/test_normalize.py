@@ -11,6 +11,8 @@ CASES = [
     ("L1NE", "line"),
     ("wh@ts4pp", "whatsapp"),
     ("Te1egram", "telegram"),
+    ("加我L1NE", "加我line"),  # Chinese and Thai run on: the word ends where the Latin letters do
+    ("แอดwh@ts4pp", "แอดwhatsapp"),
     ("ｗｈａｔｓａｐｐ", "whatsapp"),
     ("Теlеgrаm", "telegram"),  # Cyrillic look-alikes
     ("ᴡʜᴀᴛsᴀᴘᴘ", "whatsapp"),  # small caps
