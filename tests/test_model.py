@@ -103,13 +103,11 @@ def test_model_card_text_follows_the_card(card: dict) -> None:
 
 def test_quality_on_held_out_split(detector: Detector, test_rows: list[dict]) -> None:
     rep = evaluate(detector, test_rows)
-    # Measured (model 2026.11.7, see README): macro-F1 0.911, compliant FPR 2.39%, weakest language id 0.880.
-    # The every-language target (>= 0.85) is met and asserted as such. Its macro-F1 (0.92) and FPR
-    # (<= 2%) targets are not met: the rules alone flag 1.95% of the compliant test rows (2026.11.5 had 1.70%
-    # fused; the round-3 lexicon entries flag two more test templates), and the model adds its share. Those
-    # floors sit a little beyond the measurement: regression guards, not the targets.
-    assert rep.macro_f1 >= 0.89
-    assert rep.compliant_fpr <= 0.025
+    # Measured (model 2026.11.8, see README): macro-F1 0.916, compliant FPR 1.66%, weakest language id 0.886.
+    # The every-language (>= 0.85) and FPR (<= 2%) targets are met and asserted as such. Its macro-F1
+    # target (0.92) is not: the floor sits a little under the measurement, a regression guard.
+    assert rep.macro_f1 >= 0.90
+    assert rep.compliant_fpr <= 0.02
     assert min(rep.per_language.values()) >= 0.85
     assert all(m.precision >= 0.85 for m in rep.per_label)
 
