@@ -25,7 +25,7 @@ from training.fusion import f1_score, rule_flags, veto_levels
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.8"
+MODEL_VERSION = "2026.11.9"
 BLOCK_PRECISION = 0.95
 REVIEW_PRECISION = 0.9
 # Floors: a calibrated probability below these never reviews/blocks on its own, however precise it looked
@@ -41,7 +41,11 @@ BLOCK_FLOOR = 0.8
 # the test split's FPR at 2.29%, over the 2% target (0.918 against 0.916 at 1.66%), so 0.004 stayed: a choice
 # the test split informed, recorded in the README. Out of fold now overstates the model's FPR on unseen
 # templates (`python -m training.fpr_gap`: ratio 0.7-0.8).
-MODEL_FPR_BUDGET = 0.004
+# Round 6 (the gain below now the model's own F1), dev models with the veto re-chosen: 0.004 gave validation
+# 0.9535 at FPR 0.58% and fresh dev 0.782 at 3.33%; 0.006 gave 0.9545 at 0.92% and 0.794 at 3.42%. The rule,
+# set before reading any test figure: the largest budget whose validation FPR stays at or under 2026.11.8's
+# 0.97% (its test split FPR was 1.66%). 0.006 it is; the test split was read once, for the model trained with it.
+MODEL_FPR_BUDGET = 0.006
 # A budget step's gain is the model's own F1, not the fused (rules | model) F1: the lexicons are written
 # while reading train-split rows, so in sample the rules look as if they caught what the model would add,
 # and the fused gain starved the labels the rules were last extended for.
