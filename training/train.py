@@ -104,10 +104,11 @@ def _fit_fpr_budget(
     thresholds: dict[str, dict[str, float]], Y: np.ndarray, p: np.ndarray, rule_flags: np.ndarray
 ) -> None:
     """Spend the false-positive budget where it buys most F1: every label's review threshold starts at the
-    top of the grid and the label whose next step down gains most macro-F1 per compliant message newly
-    flagged goes down one step, while the compliant messages the model flags beyond the rules' own flags
-    (as the policy's veto leaves them) stay within MODEL_FPR_BUDGET, out of fold. A compliant message the
-    rules flag anyway costs nothing. A label never goes below its precision-based review threshold."""
+    top of the grid and the label whose next step down gains most F1 (the model's own, GAIN_ON_MODEL_F1) per
+    compliant message newly flagged goes down one step, while the compliant messages the model flags beyond
+    the rules' own flags (as the policy's veto leaves them) stay within MODEL_FPR_BUDGET, out of fold. A
+    compliant message the rules flag anyway costs nothing. A label never goes below its precision-based
+    review threshold."""
     compliant = ~Y.any(axis=1)
     n_comp = max(int(compliant.sum()), 1)
     allowed = int(rule_flags[compliant].any(axis=1).sum()) + MODEL_FPR_BUDGET * n_comp
