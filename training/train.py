@@ -162,10 +162,11 @@ def sample_weights(rows: list[dict]) -> np.ndarray:
     return np.array([HARD_NEGATIVE_WEIGHT if r.get("kind") == "hard_negative" else 1.0 for r in rows])
 
 
-def _fold_scores(
+def _fit_and_fold_scores(
     clf: TextClassifier, X, Y: np.ndarray, groups: list[str], folds: int, weights: np.ndarray
-) -> np.ndarray:
-    """Out-of-fold decision scores, folds split by `_group` (no template in both halves)."""
+) -> tuple[TextClassifier, np.ndarray]:
+    """The fit on all rows and the out-of-fold decision scores (folds split by `_group`: no template in
+    both halves), in one pool of two workers: the full fit runs beside the folds instead of after them."""
     from joblib import Parallel, delayed
     from sklearn.base import clone
     from sklearn.model_selection import GroupKFold
@@ -173,12 +174,14 @@ def _fold_scores(
     splits = list(GroupKFold(n_splits=folds).split(X, groups=groups))
 
     def run(tr, va):
-        return va, clone(clf).fit_matrix(X[tr], Y[tr], weights[tr]).decision_matrix(X[va])
+        fitted = clone(clf).fit_matrix(X[tr], Y[tr], weights[tr])
+        return fitted if va is None else fitted.decision_matrix(X[va])
 
+    full, *scores = Parallel(n_jobs=2)(delayed(run)(tr, va) for tr, va in [(slice(None), None), *splits])
     oof = np.zeros(Y.shape, dtype=float)
-    for va, scores in Parallel(n_jobs=min(2, folds))(delayed(run)(tr, va) for tr, va in splits):
-        oof[va] = scores
-    return oof
+    for (_, va), fold_scores in zip(splits, scores, strict=True):
+        oof[va] = fold_scores
+    return full, oof
 
 
 def fit_with_oof(
@@ -188,11 +191,10 @@ def fit_with_oof(
     out-of-fold scores: (classifier, label matrix, calibrated out-of-fold probabilities)."""
     texts, cues = rules.features([r["text"] for r in rows])
     Y = label_matrix(rows)
-    clf = TextClassifier(random_state=seed)
-    X = clf.transform(texts, cues)
-    weights = sample_weights(rows)
-    oof = _fold_scores(clf, X, Y, [_group(r) for r in rows], folds, weights)
-    clf.fit_matrix(X, Y, weights).calibrate_scores(oof, Y)
+    unfitted = TextClassifier(random_state=seed)
+    X = unfitted.transform(texts, cues)
+    clf, oof = _fit_and_fold_scores(unfitted, X, Y, [_group(r) for r in rows], folds, sample_weights(rows))
+    clf.calibrate_scores(oof, Y)
     return clf, Y, clf.calibrated(oof)
 
 
