@@ -25,7 +25,7 @@ from training.fusion import f1_score, rule_flags, veto_levels
 from training.splits import corpus_sha256, label_matrix, load_splits
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.9"
+MODEL_VERSION = "2026.11.10"
 BLOCK_PRECISION = 0.95
 REVIEW_PRECISION = 0.9
 # Floors: a calibrated probability below these never reviews/blocks on its own, however precise it looked
