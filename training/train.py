@@ -113,21 +113,19 @@ def _fit_fpr_budget(
     grid = np.array(THRESHOLD_GRID)
     level = [len(grid) - 1] * len(LABELS)  # index into the grid, per label
     lowest = [int(np.searchsorted(grid, thresholds[lab]["review"])) for lab in LABELS]
-
-    def label_pred(j: int, t: float) -> np.ndarray:
-        return rule_flags[:, j] | (p[:, j] >= t)
+    p_comp, rules_comp = p[compliant], rule_flags[compliant]
 
     f1 = [f1_score(p[:, j] >= grid[level[j]], Y[:, j]) for j in range(len(LABELS))]
-    flagged = np.any([label_pred(j, grid[level[j]])[compliant] for j in range(len(LABELS))], axis=0)
+    flagged = (rules_comp | (p_comp >= grid[level])).any(axis=1)
     while True:
         best = None
         for j in range(len(LABELS)):
             if level[j] <= lowest[j]:
                 continue
-            pred = label_pred(j, grid[level[j] - 1])
-            step_f1 = f1_score(p[:, j] >= grid[level[j] - 1], Y[:, j])
+            t = grid[level[j] - 1]
+            step_f1 = f1_score(p[:, j] >= t, Y[:, j])
             gain = step_f1 - f1[j]
-            new_flagged = flagged | pred[compliant]
+            new_flagged = flagged | rules_comp[:, j] | (p_comp[:, j] >= t)
             cost = int(new_flagged.sum() - flagged.sum())
             if gain <= 0 or (cost > 0 and new_flagged.sum() > allowed):
                 continue
