@@ -200,28 +200,25 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """The message's readable n-grams, their feature indices and their values in its l2-normalised
         vectors (the columns `transform` gives them): what explanations weigh. Only the longest char n-grams
         and words of 3+ letters are kept."""
-        keys: list[str] = []
-        index: list[int] = []
-        values: list[float] = []
-        hi = self.char_ngram_range[1]
+        lo, hi = self.char_ngram_range
         t = padded(text)
         longest = [t[i : i + hi] for i in range(len(t) - hi + 1)]
-        cols = gram_columns([text], hi, hi, self._char_bits())[1].tolist()
-        char_norm = math.sqrt(sum(c * c for c in Counter(self.char_ngrams(text)).values())) or 1.0
-        for (g, col), c in Counter(zip(longest, cols, strict=True)).items():
-            key = g.strip()
-            if len(key) >= 3:
-                keys.append(key)
-                index.append(col)
-                values.append(c / char_norm)
+        # every char n-gram's column, the longest last: the norm is the row's in `char_block`
+        all_cols = gram_columns([text], lo, hi, self._char_bits())[1]
+        char_norm = float(np.sqrt((np.unique(all_cols, return_counts=True)[1] ** 2).sum())) or 1.0
+        cols = all_cols[all_cols.size - len(longest) :].tolist() if longest else []
+        chars = [(g.strip(), col, c) for (g, col), c in Counter(zip(longest, cols, strict=True)).items()]
+        chars = [item for item in chars if len(item[0]) >= 3]
         words = Counter(self.word_ngrams(text))
         word_norm = math.sqrt(sum(c * c for c in words.values())) or 1.0
-        for g, c in words.items():
-            if len(g) >= 3:
-                keys.append(g)
-                index.append(self.char_features + abs(murmurhash3_32(g, seed=0)) % self.word_features)
-                values.append(c / word_norm)
-        return keys, np.asarray(index, dtype=np.int64), np.asarray(values)
+        kept = [(g, c) for g, c in words.items() if len(g) >= 3]
+        offset, n_words = self.char_features, self.word_features
+        keys = [g for g, _, _ in chars] + [g for g, _ in kept]
+        index = [col for _, col, _ in chars] + [
+            offset + abs(murmurhash3_32(g, seed=0)) % n_words for g, _ in kept
+        ]
+        values = [c / char_norm for _, _, c in chars] + [c / word_norm for _, c in kept]
+        return keys, np.asarray(index, dtype=np.int64), np.asarray(values, dtype=float)
 
     def explain(
         self, text: str, label: str, k: int = 5, table: tuple | None = None
