@@ -42,11 +42,11 @@ def test_fresh_set_is_deterministic_and_apart_from_the_dev_set(rows: list[dict])
 
 
 def test_quality_on_the_fresh_writer_set(rows: list[dict]) -> None:
-    """Floors under the measurement (model 2026.11.10: fused macro-F1 0.803 at compliant FPR 3.8%, rules alone
-    0.716, model alone 0.791; README): a regression guard, not the issue's target, which the test split
+    """Floors under the measurement (model 2026.11.11: fused macro-F1 0.809 at compliant FPR 3.9%, rules alone
+    0.716, model alone 0.801; README): a regression guard, not the issue's target, which the test split
     carries."""
     report = fresh_report(rows)
     fused, rules, model = (report[k]["macro_f1"] for k in ("fused", "rules_only", "model_only"))
-    assert fused >= 0.79
+    assert fused >= 0.80
     assert report["fused"]["compliant_fpr"] <= 0.045
     assert fused > rules and fused > model
