@@ -61,8 +61,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     # -- features -----------------------------------------------------------------------------------------
     def char_ngrams(self, text: str) -> list[str]:
-        """Character n-grams of the space-padded text, as strings (explanations; scoring hashes them in
-        numpy, see detector.char_hashing)."""
+        """Character n-grams of the space-padded text, as strings: the reference the tests hash one by one
+        (scoring and explanations hash them in numpy, see detector.char_hashing)."""
         t = padded(text)
         lo, hi = self.char_ngram_range
         return [t[i : i + n] for n in range(lo, hi + 1) for i in range(len(t) - n + 1)]
