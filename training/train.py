@@ -245,13 +245,7 @@ def train(
             "C": clf.C,
         },
         "thresholds": thresholds,
-        "threshold_policy": f"from {folds}-fold group-wise out-of-fold probabilities on train+validation: "
-        f"block at "
-        f"precision >= {BLOCK_PRECISION} where recall allows (else best F1), at least "
-        f"{BLOCK_FLOOR}; review at precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, "
-        f"then each label's review threshold lowered from 0.99, where a step gains most macro-F1 per "
-        f"compliant message flagged, while the out-of-fold compliant FPR the model adds to the rules' own "
-        f"flags stays <= {MODEL_FPR_BUDGET}; hard negatives weigh {HARD_NEGATIVE_WEIGHT}x in the fit",
+        "threshold_policy": threshold_policy(folds),
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "train_seconds": round(train_seconds, 1),
         "data_sources": SOURCES,
@@ -269,6 +263,19 @@ def train(
         print(f"trained in {train_seconds:.1f}s; artifact {card['artifact_bytes'] / 1e6:.1f} MB")
         print(comparison_table(metrics))
     return card
+
+
+def threshold_policy(folds: int) -> str:
+    """How the thresholds were set, in words, for the card."""
+    return (
+        f"from {folds}-fold group-wise out-of-fold probabilities on train+validation: block at precision "
+        f">= {BLOCK_PRECISION} where recall allows (else best F1), at least {BLOCK_FLOOR}; review at "
+        f"precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, then each label's review threshold "
+        f"lowered from 0.99, "
+        f"where a step gains most of the label's own model F1 per compliant message flagged, while the "
+        f"out-of-fold compliant FPR the model adds to the rules' own flags stays <= {MODEL_FPR_BUDGET}; hard "
+        f"negatives weigh {HARD_NEGATIVE_WEIGHT}x in the fit"
+    )
 
 
 def dev_splits(splits: dict[str, list[dict]]) -> dict[str, list[dict]]:
