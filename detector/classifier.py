@@ -208,7 +208,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         # every char n-gram's column, the longest last: the norm is the row's in `char_block`
         all_cols = gram_columns([text], lo, hi, self._char_bits())[1]
         char_norm = float(np.sqrt((np.unique(all_cols, return_counts=True)[1] ** 2).sum())) or 1.0
-        cols = all_cols[all_cols.size - len(longest) :].tolist() if longest else []
+        cols = all_cols[all_cols.size - len(longest) :].tolist()
         chars = [(g.strip(), col, c) for (g, col), c in Counter(zip(longest, cols, strict=True)).items()]
         chars = [item for item in chars if len(item[0]) >= 3]
         words = Counter(self.word_ngrams(text))

@@ -128,7 +128,7 @@ def _fit_fpr_budget(
             t = grid[level[j] - 1]
             step_f1 = f1_score(p[:, j] >= t, Y[:, j])
             gain = step_f1 - f1[j]
-            new_flagged = flagged | rules_comp[:, j] | (p_comp[:, j] >= t)
+            new_flagged = flagged | (p_comp[:, j] >= t)  # the rules' own flags are in `flagged` already
             cost = int(new_flagged.sum() - flagged.sum())
             if gain <= 0 or (cost > 0 and new_flagged.sum() > allowed):
                 continue
@@ -271,10 +271,9 @@ def threshold_policy(folds: int) -> str:
         f"from {folds}-fold group-wise out-of-fold probabilities on train+validation: block at precision "
         f">= {BLOCK_PRECISION} where recall allows (else best F1), at least {BLOCK_FLOOR}; review at "
         f"precision >= {REVIEW_PRECISION}, at least {REVIEW_FLOOR}, then each label's review threshold "
-        f"lowered from 0.99, "
-        f"where a step gains most of the label's own model F1 per compliant message flagged, while the "
-        f"out-of-fold compliant FPR the model adds to the rules' own flags stays <= {MODEL_FPR_BUDGET}; hard "
-        f"negatives weigh {HARD_NEGATIVE_WEIGHT}x in the fit"
+        f"lowered from 0.99, where a step gains most of the label's own model F1 per compliant message "
+        f"flagged, while the out-of-fold compliant FPR the model adds to the rules' own flags stays <= "
+        f"{MODEL_FPR_BUDGET}; hard negatives weigh {HARD_NEGATIVE_WEIGHT}x in the fit"
     )
 
 
